@@ -1,0 +1,213 @@
+"""notebook-executor: the container command of every Notebook Jobs Kubernetes Job.
+
+Steps and exit codes follow docs/executor-contract.md ("What the executor does").
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import shutil
+import sys
+import time
+
+import nbformat
+
+from . import config as config_module
+from . import execution, export, parameters, side_effects, termination
+from .errors import (
+    EXIT_CELL_ERROR,
+    EXIT_FORMAT,
+    EXIT_OK,
+    EXIT_STOPPED,
+    EXIT_TIME_LIMIT,
+    ConfigError,
+    ExecutorError,
+    StorageError,
+)
+from .storage import S3Settings, Storage
+from .workspace import Workspace, kernel_environment
+
+log = logging.getLogger("notebook_executor")
+
+# Keeps room in the 4096-byte message for the sentences around a long exception value.
+MAX_ERROR_VALUE_CHARS = 1500
+
+RUN_EXIT_CODES = {
+    execution.COMPLETED: EXIT_OK,
+    execution.CELL_ERROR: EXIT_CELL_ERROR,
+    execution.KERNEL_DIED: EXIT_CELL_ERROR,
+    execution.CELL_TIMEOUT: EXIT_TIME_LIMIT,
+    execution.RUN_TIMEOUT: EXIT_TIME_LIMIT,
+    execution.STOPPED: EXIT_STOPPED,
+}
+
+
+def main() -> None:
+    sys.exit(run(os.environ))
+
+
+def run(environ) -> int:
+    started = time.monotonic()
+    # Decided before the workspace changes the environment: values to keep out of every text.
+    redact = termination.Redactor(environ)
+    _configure_logging(redact)
+    termination_log = config_module.termination_log_path(environ)
+    try:
+        exit_code, message = _run_job(environ, started)
+    except ExecutorError as error:
+        exit_code, message = error.exit_code, str(error)
+    except Exception as error:  # a bug of ours: still tell the user something useful
+        log.exception("Unexpected executor failure")
+        exit_code, message = EXIT_CELL_ERROR, f"The executor failed unexpectedly ({type(error).__name__}: {error})."
+    message = termination.truncate_utf8(termination.one_paragraph(redact(message)))
+    termination.write(termination_log, message)
+    (log.info if exit_code == EXIT_OK else log.error)("Exit %d: %s", exit_code, message)
+    return exit_code
+
+
+def _run_job(environ, started: float) -> tuple[int, str]:
+    cfg = config_module.load(environ)
+    run_deadline = started + cfg.run_timeout_seconds if cfg.run_timeout_seconds else None
+    log.info("Job %s: notebook %s, formats [%s]", cfg.job_id, cfg.input_file, ",".join(cfg.output_formats))
+
+    workspace = Workspace.under(cfg.work_dir)
+    _reset(workspace)
+    workspace.create()
+    workspace.apply_to(os.environ)
+    export.use_bundled_pandoc(os.environ)
+
+    storage = _storage(cfg)
+    notebook_path = os.path.join(workspace.input_dir, cfg.input_file)
+    _download_inputs(cfg, storage, workspace, notebook_path)
+    restored = side_effects.snapshot(workspace.input_dir) if cfg.package_input_folder else {}
+    submitted_copy = os.path.join(workspace.root, "submitted", cfg.input_file)
+    os.makedirs(os.path.dirname(submitted_copy), exist_ok=True)
+    shutil.copyfile(notebook_path, submitted_copy)
+
+    nb = _read_notebook(notebook_path, cfg.input_file)
+    input_metadata = copy.deepcopy(dict(nb.metadata))
+    placement = parameters.inject(nb, cfg.parameters)
+    log.info("Parameters (%d) injected %s", len(cfg.parameters), placement)
+
+    os.chdir(workspace.input_dir)
+    result = execution.run(
+        nb,
+        working_dir=workspace.input_dir,
+        kernel_env=kernel_environment(os.environ),
+        cell_timeout_seconds=cfg.cell_timeout_seconds,
+        run_timeout_seconds=cfg.run_timeout_seconds,
+        run_deadline=run_deadline,
+    )
+    log.info("Run ended: %s after %.1f s", result.status, result.duration_seconds)
+
+    exported = export.export_all(
+        nb, cfg.output_formats, workspace.output_dir, cfg.input_file, cfg.create_time_ms, input_metadata
+    )
+    uploads = [(path, cfg.output_prefix + os.path.basename(path)) for _, path in exported.written]
+    uploads.append((submitted_copy, cfg.output_prefix + cfg.input_file))
+    changed = []
+    if cfg.package_input_folder:
+        changed = side_effects.changed_files(workspace.input_dir, restored, exclude={cfg.input_file})
+        uploads += [(os.path.join(workspace.input_dir, *rel.split("/")), cfg.side_effects_prefix + rel) for rel in changed]
+    try:
+        storage.upload_files(uploads)
+    except StorageError as error:
+        raise StorageError(f"{_summary(cfg, result, exported, changed, uploaded=False)} {error}") from None
+    log.info("Uploaded %d output files and %d side-effect files", len(uploads) - len(changed), len(changed))
+
+    exit_code = RUN_EXIT_CODES[result.status]
+    if exit_code == EXIT_OK and exported.failed:
+        exit_code = EXIT_FORMAT
+    return exit_code, _summary(cfg, result, exported, changed, uploaded=True)
+
+
+def _reset(workspace: Workspace) -> None:
+    # A fresh emptyDir in Kubernetes; cleared anyway so that a reused directory cannot leak
+    # old files into the inputs or the side effects.
+    for path in (workspace.input_dir, workspace.output_dir, os.path.join(workspace.root, "submitted")):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _storage(cfg) -> Storage:
+    try:
+        return Storage(S3Settings(cfg.bucket, cfg.endpoint_url, cfg.region, cfg.path_style))
+    except ValueError as error:  # e.g. a malformed endpoint URL
+        raise ConfigError(f"The S3 settings are invalid ({type(error).__name__}).") from None
+
+
+def _download_inputs(cfg, storage: Storage, workspace: Workspace, notebook_path: str) -> None:
+    if cfg.package_input_folder:
+        log.info("Restoring the input folder from %s", storage.url(cfg.input_prefix))
+        restored = storage.download_folder(cfg.input_prefix, workspace.input_dir)
+        if cfg.input_file not in restored:
+            raise StorageError(f"The input notebook {storage.url(cfg.input_key)} does not exist.")
+        log.info("Restored %d files", len(restored))
+    else:
+        log.info("Downloading %s", storage.url(cfg.input_key))
+        storage.download_file(cfg.input_key, notebook_path)
+
+
+def _read_notebook(path: str, name: str):
+    try:
+        return nbformat.read(path, as_version=4)
+    except Exception as error:  # JSON errors, unknown nbformat versions, validation failures
+        raise ConfigError(f"{name} is not a readable Jupyter notebook ({type(error).__name__}).") from None
+
+
+def _summary(cfg, result: execution.RunResult, exported: export.ExportResult, changed: list[str], uploaded: bool) -> str:
+    partial = "Outputs up to that cell were uploaded." if uploaded else "Outputs could not be uploaded."
+    cell = f"Cell {result.cell_number}" if result.cell_number else "The notebook"
+    if result.status == execution.COMPLETED:
+        text = f"Notebook {cfg.input_file} ran in {_seconds(result.duration_seconds)} s"
+        text += f"; wrote {', '.join(f for f, _ in exported.written) or 'no output formats'}"
+        if cfg.package_input_folder:
+            text += f" and {len(changed)} changed file{'s' if len(changed) != 1 else ''}"
+        text += "." if uploaded else ", but the upload failed."
+    elif result.status == execution.CELL_ERROR:
+        value = (result.error_value or "").strip()
+        if len(value) > MAX_ERROR_VALUE_CHARS:
+            value = value[:MAX_ERROR_VALUE_CHARS] + "..."
+        text = f"{cell} raised {result.error_name}: {value}" if value else f"{cell} raised {result.error_name}."
+        text = f"{text.rstrip('.')}. {partial}"
+    elif result.status == execution.KERNEL_DIED:
+        text = f"The kernel died while running cell {result.cell_number} (out of memory?). {partial}"
+    elif result.status == execution.CELL_TIMEOUT:
+        text = f"{cell} did not finish within the per-cell limit of {result.limit_seconds} s. {partial}"
+    elif result.status == execution.RUN_TIMEOUT:
+        where = f" (stopped in cell {result.cell_number})" if result.cell_number else ""
+        text = f"The notebook did not finish within the run limit of {result.limit_seconds} s{where}. {partial}"
+    else:
+        where = f" in cell {result.cell_number}" if result.cell_number else ""
+        text = f"The run was stopped (SIGTERM){where}. {partial}"
+    if exported.failed:
+        text += " Not written: " + "; ".join(exported.failed.values()) + "."
+    return text
+
+
+def _seconds(duration: float) -> str:
+    return f"{duration:.1f}" if duration < 10 else f"{duration:.0f}"
+
+
+class _RedactingFilter(logging.Filter):
+    def __init__(self, redact):
+        super().__init__()
+        self.redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = self.redact(record.getMessage())
+        record.args = None
+        if record.exc_info:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+def _configure_logging(redact) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
+    handler.addFilter(_RedactingFilter(redact))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    log.setLevel(logging.INFO)
