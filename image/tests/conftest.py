@@ -276,9 +276,9 @@ def start_executor(env: dict) -> subprocess.Popen:
     )
 
 
-def list_keys(s3, prefix: str) -> list[str]:
+def list_keys(s3, prefix: str, bucket: str = BUCKET) -> list[str]:
     keys = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix):
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         keys.extend(item["Key"] for item in page.get("Contents", ()))
     return sorted(keys)
 

@@ -1,0 +1,169 @@
+package main
+
+// Turning a container spec into a local command: volumes become per-pod
+// directories and paths that point into them are rewritten (see README).
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/klog/v2"
+)
+
+// pathMap maps container paths (volume mountPaths, terminationMessagePath)
+// to host paths; the longest matching prefix wins.
+type pathMap []struct{ container, host string }
+
+func (m pathMap) rewrite(v string) string {
+	for _, e := range m {
+		if v == e.container {
+			return e.host
+		}
+		if strings.HasPrefix(v, strings.TrimSuffix(e.container, "/")+"/") {
+			return e.host + v[len(strings.TrimSuffix(e.container, "/")):]
+		}
+	}
+	return v
+}
+
+func (k *kubelet) pathMap(run *podRun, pod *corev1.Pod, c *corev1.Container) (pathMap, error) {
+	var m pathMap
+	volumes := map[string]*corev1.Volume{}
+	for i := range pod.Spec.Volumes {
+		volumes[pod.Spec.Volumes[i].Name] = &pod.Spec.Volumes[i]
+	}
+	for _, vm := range c.VolumeMounts {
+		v := volumes[vm.Name]
+		if v == nil || v.EmptyDir == nil {
+			// Only emptyDir is materialized; projected service-account tokens,
+			// secret and configMap volumes are not (documented limit).
+			continue
+		}
+		host := filepath.Join(run.dir, "volumes", vm.Name, vm.SubPath)
+		if err := os.MkdirAll(host, 0o777); err != nil {
+			return nil, err
+		}
+		m = append(m, struct{ container, host string }{vm.MountPath, host})
+	}
+	tmPath := c.TerminationMessagePath
+	if tmPath == "" {
+		tmPath = corev1.TerminationMessagePathDefault
+	}
+	tm := k.terminationFile(run, c)
+	if err := os.MkdirAll(filepath.Dir(tm), 0o755); err != nil {
+		return nil, err
+	}
+	_ = os.WriteFile(tm, nil, 0o666)
+	m = append(m, struct{ container, host string }{tmPath, tm})
+	sort.SliceStable(m, func(i, j int) bool { return len(m[i].container) > len(m[j].container) })
+	return m, nil
+}
+
+func (k *kubelet) prepare(ctx context.Context, run *podRun, pod *corev1.Pod, node *corev1.Node, c *corev1.Container) (*exec.Cmd, error) {
+	env, envMap, err := newEnvResolver(k.client, pod, node).resolve(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	paths, err := k.pathMap(run, pod, c)
+	if err != nil {
+		return nil, err
+	}
+	mapping := func(name string) string {
+		if v, ok := envMap[name]; ok {
+			return v
+		}
+		return "$(" + name + ")"
+	}
+	var argv []string
+	for _, a := range append(append([]string{}, c.Command...), c.Args...) {
+		argv = append(argv, paths.rewrite(expand(a, mapping)))
+	}
+	if len(c.Command) == 0 {
+		return nil, &startError{fmt.Errorf("container %q has no command: the sim-cluster process node cannot run an image's entrypoint", c.Name)}
+	}
+
+	// The process sees the pod's variables (with paths rewritten) plus what a
+	// container runtime would add; nothing else leaks in from the harness.
+	final := map[string]string{}
+	var order []string
+	add := func(k, v string) {
+		if _, ok := final[k]; !ok {
+			order = append(order, k)
+		}
+		final[k] = v
+	}
+	for _, name := range strings.Split(k.cfg.passEnv, ",") {
+		if v, ok := os.LookupEnv(strings.TrimSpace(name)); ok && name != "" {
+			add(name, v)
+		}
+	}
+	add("PATH", k.cfg.path)
+	add("HOSTNAME", pod.Name)
+	add("HOME", filepath.Join(run.dir, "home"))
+	if tmp := paths.rewrite("/tmp"); tmp != "/tmp" {
+		add("TMPDIR", tmp)
+	}
+	for _, kv := range env {
+		name, v, _ := strings.Cut(kv, "=")
+		add(name, paths.rewrite(v))
+	}
+	if err := os.MkdirAll(final["HOME"], 0o755); err != nil {
+		return nil, err
+	}
+
+	bin, err := lookPath(argv[0], final["PATH"])
+	if err != nil {
+		return nil, &startError{err}
+	}
+	dir := filepath.Join(run.dir, "root")
+	if c.WorkingDir != "" {
+		dir = paths.rewrite(c.WorkingDir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	logf, err := os.OpenFile(filepath.Join(run.dir, "logs", c.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, argv[1:]...)
+	cmd.Args[0] = argv[0]
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logf, logf
+	for _, name := range order {
+		cmd.Env = append(cmd.Env, name+"="+final[name])
+	}
+	// Own process group so SIGTERM/SIGKILL reach the whole tree; die with
+	// the harness if it is killed hard.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	klog.V(2).Infof("pod %s container %s: argv=%q dir=%s", run.key, c.Name, argv, dir)
+	return cmd, nil
+}
+
+// lookPath resolves a command like the container runtime does, but against
+// the given PATH (the pod's PATH if it sets one, else the configured one).
+func lookPath(name, path string) (string, error) {
+	if strings.Contains(name, "/") {
+		if st, err := os.Stat(name); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return name, nil
+		}
+		return "", fmt.Errorf("exec: %q: stat %s: no such file or directory", name, name)
+	}
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && !st.IsDir() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("exec: %q: executable file not found in $PATH", name)
+}

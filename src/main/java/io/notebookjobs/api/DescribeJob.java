@@ -1,0 +1,36 @@
+package io.notebookjobs.api;
+
+import java.util.List;
+import java.util.Map;
+
+/** DescribeJob of the jupyter-scheduler contract: nulls are left out, lists are always present. */
+public record DescribeJob(
+        String jobId,
+        String name,
+        String inputFilename,
+        String runtimeEnvironmentName,
+        Map<String, Object> runtimeEnvironmentParameters,
+        List<String> outputFormats,
+        Map<String, Object> parameters,
+        List<String> tags,
+        String computeType,
+        String idempotencyToken,
+        String jobDefinitionId,
+        boolean packageInputFolder,
+        List<String> packagedFiles,
+        List<JobFile> jobFiles,
+        String url,
+        Long createTime,
+        Long updateTime,
+        Long startTime,
+        Long endTime,
+        String status,
+        String statusMessage,
+        boolean downloaded,
+        Long timeoutSeconds,
+        Integer maxRetries) {
+
+    /** An entry of {@code job_files}: one per output format, the input, and packaged files. */
+    public record JobFile(String displayName, String fileFormat, String filePath) {
+    }
+}

@@ -1,0 +1,67 @@
+package io.notebookjobs.api;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import io.notebookjobs.jobs.JobRecord;
+import io.notebookjobs.jobs.JobView;
+import io.notebookjobs.notebook.OutputFormat;
+import io.notebookjobs.notebook.OutputNames;
+
+/** Builds DescribeJob from a job view. */
+public final class JobDescriptions {
+
+    private JobDescriptions() {
+    }
+
+    public static DescribeJob describe(JobView view) {
+        JobRecord r = view.record();
+        return new DescribeJob(
+                view.jobId(),
+                view.name(),
+                r.inputFilename(),
+                r.runtimeEnvironmentName(),
+                r.runtimeEnvironmentParameters(),
+                r.outputFormats(),
+                r.parameters(),
+                r.tags(),
+                view.computeType(),
+                r.idempotencyToken(),
+                r.jobDefinitionId(),
+                r.packageInputFolder(),
+                r.packagedFiles(),
+                jobFiles(view),
+                "/jobs/" + view.jobId(),
+                view.createTime(),
+                view.updateTime(),
+                view.startTime(),
+                view.endTime(),
+                view.status().name(),
+                view.state().message(),
+                false,
+                r.timeoutSeconds() > 0 ? r.timeoutSeconds() : null,
+                r.maxRetries());
+    }
+
+    /**
+     * One entry per output format, the input, and the side-effect files of a packaged folder.
+     * Paths are relative to the job and can be fetched from {@code GET /scheduler/jobs/{id}/files/{path}}.
+     */
+    static List<DescribeJob.JobFile> jobFiles(JobView view) {
+        JobRecord r = view.record();
+        Instant created = Instant.ofEpochMilli(view.createTime());
+        List<DescribeJob.JobFile> files = new ArrayList<>();
+        for (String id : r.outputFormats()) {
+            Optional<OutputFormat> format = OutputFormat.byId(id);
+            format.ifPresent(f -> files.add(new DescribeJob.JobFile(f.label(), f.id(),
+                    "output/" + OutputNames.outputFile(r.inputFilename(), created, f, r.scriptExtension()))));
+        }
+        files.add(new DescribeJob.JobFile("Input", "input", "input/" + r.inputFilename()));
+        if (r.packageInputFolder()) {
+            files.add(new DescribeJob.JobFile("Files", "files", "files/"));
+        }
+        return files;
+    }
+}

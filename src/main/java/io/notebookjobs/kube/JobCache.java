@@ -1,0 +1,343 @@
+package io.notebookjobs.kube;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Predicate;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.notebookjobs.config.NotebookJobsConfig;
+import io.notebookjobs.jobs.JobRecord;
+import io.quarkus.runtime.ShutdownEvent;
+
+/**
+ * The service's view of the cluster: one label-selected shared informer for managed Jobs, one for
+ * their Pods and one for the namespace's Events, started at boot. Every read of the API (history,
+ * get, count) is served from here through indexes; nothing lists the API server per request.
+ */
+@ApplicationScoped
+public class JobCache {
+
+    private static final Logger LOG = Logger.getLogger(JobCache.class);
+
+    static final String BY_JOB_ID = "job-id";
+    static final String BY_OWNER = "owner";
+    static final String BY_IDEMPOTENCY = "idempotency";
+    static final String BY_DEFINITION = "definition";
+    static final String PODS_BY_JOB = "job-name";
+    static final String EVENTS_BY_OBJECT = "involved-object";
+
+    private final KubernetesClient client;
+    private final NotebookJobsConfig config;
+    private final Map<String, JobRecord> recordsByUid = new ConcurrentHashMap<>();
+    private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
+
+    private volatile SharedIndexInformer<Job> jobs;
+    private volatile SharedIndexInformer<Pod> pods;
+    private volatile SharedIndexInformer<Event> events;
+
+    public JobCache(KubernetesClient client, NotebookJobsConfig config) {
+        this.client = client;
+        this.config = config;
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        stop();
+    }
+
+    /** Starts the informers and waits, at most the configured sync timeout, for their first list. */
+    public synchronized void start() {
+        if (jobs != null) {
+            return;
+        }
+        String namespace = config.kube().namespace();
+        jobs = client.batch().v1().jobs().inNamespace(namespace)
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+                .runnableInformer(0);
+        jobs.addIndexers(Map.of(
+                BY_JOB_ID, job -> List.of(jobId(job)),
+                BY_OWNER, job -> record(job).map(r -> List.of(r.owner())).orElse(List.of()),
+                BY_IDEMPOTENCY, job -> record(job)
+                        .filter(r -> r.idempotencyToken() != null)
+                        .map(r -> List.of(idempotencyKey(r.owner(), r.idempotencyToken())))
+                        .orElse(List.of()),
+                BY_DEFINITION, job -> record(job)
+                        .filter(r -> r.jobDefinitionId() != null)
+                        .map(r -> List.of(r.jobDefinitionId()))
+                        .orElse(List.of())));
+        jobs.addEventHandler(handler(Job.class, job -> job.getMetadata().getName(), this::forget));
+
+        pods = client.pods().inNamespace(namespace)
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+                .runnableInformer(0);
+        pods.addIndexers(Map.of(PODS_BY_JOB, pod -> ownerJobName(pod).map(List::of).orElse(List.of())));
+        pods.addEventHandler(handler(Pod.class, pod -> ownerJobName(pod).orElse(null), pod -> {
+        }));
+
+        // Events cannot be label-selected; the namespace is the service's own, so their number is small.
+        events = client.v1().events().inNamespace(namespace).runnableInformer(0);
+        events.addIndexers(Map.of(EVENTS_BY_OBJECT, e -> e.getInvolvedObject() == null ? List.of()
+                : List.of(e.getInvolvedObject().getKind() + "/" + e.getInvolvedObject().getName())));
+        events.addEventHandler(handler(Event.class, this::jobNameOfEvent, e -> {
+        }));
+
+        for (SharedIndexInformer<?> informer : List.of(jobs, pods, events)) {
+            informer.exceptionHandler((started, error) -> {
+                LOG.warnf("Watch of %s failed (%s); retrying", informer.getApiTypeClass().getSimpleName(),
+                        error.getMessage());
+                return true;
+            });
+        }
+        CompletableFuture<?> all = CompletableFuture.allOf(
+                jobs.start().toCompletableFuture(), pods.start().toCompletableFuture(),
+                events.start().toCompletableFuture());
+        Duration timeout = config.kube().informerSyncTimeout();
+        try {
+            all.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            LOG.infof("Watching Jobs, Pods and Events in namespace %s", namespace);
+        } catch (TimeoutException e) {
+            LOG.errorf("The Kubernetes API did not answer within %s s; the service stays unready until it does",
+                    timeout.toSeconds());
+        } catch (ExecutionException e) {
+            LOG.errorf("Cannot watch namespace %s: %s; the service stays unready until it can", namespace,
+                    e.getCause().getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public synchronized void stop() {
+        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[] { jobs, pods, events }) {
+            if (informer != null) {
+                informer.stop();
+            }
+        }
+        jobs = null;
+        pods = null;
+        events = null;
+        recordsByUid.clear();
+    }
+
+    /** True once every informer has listed its objects at least once. */
+    public boolean hasSynced() {
+        SharedIndexInformer<Job> j = jobs;
+        SharedIndexInformer<Pod> p = pods;
+        SharedIndexInformer<Event> e = events;
+        return j != null && p != null && e != null && j.hasSynced() && p.hasSynced() && e.hasSynced();
+    }
+
+    /** Called with the name of a Job whenever it, one of its Pods or an Event about them changes. */
+    public void addListener(Consumer<String> listener) {
+        listeners.add(listener);
+    }
+
+    public Optional<Job> byJobId(String jobId) {
+        return informer().getIndexer().byIndex(BY_JOB_ID, jobId).stream().findFirst();
+    }
+
+    public Optional<Job> byName(String jobName) {
+        return Optional.ofNullable(informer().getStore().getByKey(config.kube().namespace() + "/" + jobName));
+    }
+
+    public List<Job> byOwner(String owner) {
+        return informer().getIndexer().byIndex(BY_OWNER, owner);
+    }
+
+    public Optional<Job> byIdempotencyToken(String owner, String token) {
+        return informer().getIndexer().byIndex(BY_IDEMPOTENCY, idempotencyKey(owner, token)).stream().findFirst();
+    }
+
+    public List<Job> byDefinition(String definitionId) {
+        return informer().getIndexer().byIndex(BY_DEFINITION, definitionId);
+    }
+
+    public List<Job> all() {
+        return informer().getStore().list();
+    }
+
+    /** The Job with its Pods and the Events about them. */
+    public Observed observe(Job job) {
+        String name = job.getMetadata().getName();
+        List<Pod> jobPods = pods.getIndexer().byIndex(PODS_BY_JOB, name);
+        List<Event> related = new java.util.ArrayList<>(events.getIndexer().byIndex(EVENTS_BY_OBJECT, "Job/" + name));
+        for (Pod pod : jobPods) {
+            related.addAll(events.getIndexer().byIndex(EVENTS_BY_OBJECT, "Pod/" + pod.getMetadata().getName()));
+        }
+        return new Observed(job, jobPods, related);
+    }
+
+    /** The Job's record, parsed once per Job: it never changes after create. */
+    public Optional<JobRecord> record(Job job) {
+        String uid = job.getMetadata().getUid();
+        JobRecord cached = uid == null ? null : recordsByUid.get(uid);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
+        Optional<JobRecord> parsed = AnnotationJson.read(job, Labels.JOB_DATA, JobRecord.class);
+        if (uid != null) {
+            parsed.ifPresent(r -> recordsByUid.put(uid, r));
+        }
+        return parsed;
+    }
+
+    /** A one-off job's id is its label; a run spawned by a CronJob is identified by its Job name. */
+    public static String jobId(Job job) {
+        Map<String, String> labels = job.getMetadata().getLabels();
+        String id = labels == null ? null : labels.get(Labels.JOB_ID);
+        return id != null ? id : job.getMetadata().getName();
+    }
+
+    /**
+     * Waits until the cache shows the Job named {@code jobName} in a state the predicate accepts
+     * (an empty Optional: the Job is gone), so that a read right after a write sees the write.
+     * Gives up after the configured wait; the write has happened either way.
+     */
+    public void await(String jobName, Predicate<Optional<Job>> condition) {
+        Waiter waiter = new Waiter(jobName, condition, new CompletableFuture<>());
+        waiters.add(waiter);
+        try {
+            waiter.check(this);
+            waiter.done().get(config.kube().cacheWaitTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warnf("Job %s: the watch has not shown the last change after %s s", jobName,
+                    config.kube().cacheWaitTimeout().toSeconds());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            waiters.remove(waiter);
+        }
+    }
+
+    public static Predicate<Optional<Job>> hasVersion(String resourceVersion) {
+        return job -> job.map(j -> resourceVersion.equals(j.getMetadata().getResourceVersion())).orElse(false);
+    }
+
+    public static Predicate<Optional<Job>> isGone() {
+        return Optional::isEmpty;
+    }
+
+    private SharedIndexInformer<Job> informer() {
+        SharedIndexInformer<Job> informer = jobs;
+        if (informer == null || !informer.hasSynced()) {
+            throw io.notebookjobs.api.ApiException
+                    .unavailable("The service has not finished reading the cluster's jobs yet; try again shortly.");
+        }
+        return informer;
+    }
+
+    private <T extends HasMetadata> ResourceEventHandler<T> handler(Class<T> type, Function<T, String> jobNameOf,
+            Consumer<T> onDelete) {
+        return new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(T obj) {
+                changed(jobNameOf.apply(obj));
+            }
+
+            @Override
+            public void onUpdate(T oldObj, T newObj) {
+                changed(jobNameOf.apply(newObj));
+            }
+
+            @Override
+            public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+                onDelete.accept(obj);
+                changed(jobNameOf.apply(obj));
+            }
+        };
+    }
+
+    private void changed(String jobName) {
+        if (jobName == null) {
+            return;
+        }
+        for (Waiter waiter : waiters) {
+            if (waiter.jobName().equals(jobName)) {
+                waiter.check(this);
+            }
+        }
+        for (Consumer<String> listener : listeners) {
+            try {
+                listener.accept(jobName);
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "Listener failed for job %s", jobName);
+            }
+        }
+    }
+
+    private void forget(Job job) {
+        if (job.getMetadata().getUid() != null) {
+            recordsByUid.remove(job.getMetadata().getUid());
+        }
+    }
+
+    private String jobNameOfEvent(Event event) {
+        if (event.getInvolvedObject() == null || !"Warning".equals(event.getType())) {
+            return null;
+        }
+        String kind = event.getInvolvedObject().getKind();
+        String name = event.getInvolvedObject().getName();
+        if ("Job".equals(kind)) {
+            return name;
+        }
+        if ("Pod".equals(kind) && pods != null) {
+            Pod pod = pods.getStore().getByKey(config.kube().namespace() + "/" + name);
+            return pod == null ? null : ownerJobName(pod).orElse(null);
+        }
+        return null;
+    }
+
+    static Optional<String> ownerJobName(Pod pod) {
+        List<OwnerReference> owners = pod.getMetadata().getOwnerReferences();
+        if (owners != null) {
+            for (OwnerReference owner : owners) {
+                if ("Job".equals(owner.getKind())) {
+                    return Optional.of(owner.getName());
+                }
+            }
+        }
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        return Optional.ofNullable(labels == null ? null : labels.get(Labels.K8S_JOB_NAME));
+    }
+
+    private static String idempotencyKey(String owner, String token) {
+        return owner + "\n" + token;
+    }
+
+    private record Waiter(String jobName, Predicate<Optional<Job>> condition, CompletableFuture<Void> done) {
+        void check(JobCache cache) {
+            SharedIndexInformer<Job> informer = cache.jobs;
+            if (informer == null) {
+                return;
+            }
+            Optional<Job> current = Optional.ofNullable(
+                    informer.getStore().getByKey(cache.config.kube().namespace() + "/" + jobName));
+            if (condition.test(current)) {
+                done.complete(null);
+            }
+        }
+    }
+}

@@ -1,0 +1,232 @@
+package io.notebookjobs.kube;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.notebookjobs.config.NotebookJobsConfig;
+import io.notebookjobs.jobs.JobRecord;
+import io.notebookjobs.jobs.RunSettings;
+import io.notebookjobs.storage.JobPaths;
+
+/**
+ * Builds the Kubernetes objects of a job: small pure methods from the job's record and settings
+ * to manifests, unit-tested without a cluster. The container's environment is the executor
+ * contract (docs/executor-contract.md).
+ */
+@ApplicationScoped
+public class JobManifests {
+
+    static final String CONTAINER = "executor";
+    static final String WORK_DIR = "/work";
+    static final String TERMINATION_LOG = "/dev/termination-log";
+
+    private final NotebookJobsConfig config;
+
+    public JobManifests(NotebookJobsConfig config) {
+        this.config = config;
+    }
+
+    public Job job(JobRecord record, RunSettings settings, JobPaths paths, String image) {
+        String name = Labels.jobName(record.jobId());
+        Map<String, String> labels = labels(record);
+        return new JobBuilder()
+                .withMetadata(new ObjectMetaBuilder()
+                        .withName(name)
+                        .withNamespace(config.kube().namespace())
+                        .withLabels(labels)
+                        .withAnnotations(Map.of(Labels.JOB_DATA, AnnotationJson.write(record)))
+                        .build())
+                .withNewSpec()
+                .withBackoffLimit(settings.maxRetries())
+                .withCompletions(1)
+                .withParallelism(1)
+                .withActiveDeadlineSeconds(settings.timeout().plus(config.runtime().uploadAllowance()).toSeconds())
+                .withNewTemplate()
+                .withNewMetadata()
+                .withLabels(labels)
+                .withAnnotations(Map.of(Labels.SAFE_TO_EVICT, "false"))
+                .endMetadata()
+                .withSpec(podSpec(record, settings, paths, image))
+                .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    /** The user's environment values, referenced from the Job by {@code secretKeyRef}. */
+    public Secret envSecret(JobRecord record, Map<String, String> env) {
+        return new SecretBuilder()
+                .withMetadata(new ObjectMetaBuilder()
+                        .withName(Labels.envSecretName(Labels.jobName(record.jobId())))
+                        .withNamespace(config.kube().namespace())
+                        .withLabels(labels(record))
+                        .build())
+                .withType("Opaque")
+                .withStringData(env)
+                .build();
+    }
+
+    /** Makes the Secret belong to the Job, so deleting the Job deletes it. */
+    public static ObjectMeta ownedBy(ObjectMeta secretMeta, Job job) {
+        return new ObjectMetaBuilder(secretMeta)
+                .withOwnerReferences(new OwnerReferenceBuilder()
+                        .withApiVersion("batch/v1")
+                        .withKind("Job")
+                        .withName(job.getMetadata().getName())
+                        .withUid(job.getMetadata().getUid())
+                        .withBlockOwnerDeletion(false)
+                        .withController(false)
+                        .build())
+                .build();
+    }
+
+    Map<String, String> labels(JobRecord record) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
+        labels.put(Labels.JOB_ID, record.jobId());
+        labels.put(Labels.OWNER, LabelValues.of(record.owner()));
+        if (record.jobDefinitionId() != null) {
+            labels.put(Labels.JOB_DEFINITION_ID, record.jobDefinitionId());
+        }
+        return labels;
+    }
+
+    private io.fabric8.kubernetes.api.model.PodSpec podSpec(JobRecord record, RunSettings settings, JobPaths paths,
+            String image) {
+        NotebookJobsConfig.Kube kube = config.kube();
+        Map<String, String> nodeSelector = new LinkedHashMap<>(kube.nodeSelector());
+        List<Toleration> tolerations = new ArrayList<>();
+        if (settings.gpu() > 0) {
+            nodeSelector.putAll(kube.gpu().nodeSelector());
+            for (String key : kube.gpu().tolerations()) {
+                tolerations.add(new TolerationBuilder().withKey(key).withOperator("Exists").withEffect("NoSchedule").build());
+            }
+        }
+        PodSpecBuilder spec = new PodSpecBuilder()
+                .withRestartPolicy("Never")
+                .withAutomountServiceAccountToken(false)
+                .withEnableServiceLinks(false)
+                .withSecurityContext(new PodSecurityContextBuilder()
+                        .withRunAsNonRoot(true)
+                        .withRunAsUser(kube.runAsUser())
+                        .withRunAsGroup(kube.runAsUser())
+                        .withFsGroup(kube.runAsUser())
+                        .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                        .build())
+                .withNodeSelector(nodeSelector.isEmpty() ? null : nodeSelector)
+                .withTolerations(tolerations)
+                .withVolumes(
+                        new VolumeBuilder().withName("work").withNewEmptyDir().endEmptyDir().build(),
+                        new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())
+                .withContainers(container(record, settings, paths, image));
+        kube.executorServiceAccount().ifPresent(spec::withServiceAccountName);
+        return spec.build();
+    }
+
+    private Container container(JobRecord record, RunSettings settings, JobPaths paths, String image) {
+        ResourceRequirementsBuilder resources = new ResourceRequirementsBuilder();
+        settings.cpu().ifPresent(cpu -> {
+            resources.addToRequests("cpu", new Quantity(cpu.text()));
+            resources.addToLimits("cpu", new Quantity(cpu.text()));
+        });
+        settings.memory().ifPresent(memory -> {
+            resources.addToRequests("memory", new Quantity(memory.text()));
+            resources.addToLimits("memory", new Quantity(memory.text()));
+        });
+        if (settings.gpu() > 0) {
+            // Extended resources are set as limits; Kubernetes copies them to requests.
+            resources.addToLimits(config.kube().gpu().resourceName(), new Quantity(Integer.toString(settings.gpu())));
+        }
+        return new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(image)
+                .withImagePullPolicy(config.kube().imagePullPolicy())
+                .withCommand(config.kube().executorCommand())
+                .withEnv(executorEnv(record, settings, paths))
+                .withResources(resources.build())
+                .withVolumeMounts(
+                        new VolumeMountBuilder().withName("work").withMountPath(WORK_DIR).build(),
+                        new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build())
+                .withTerminationMessagePath(TERMINATION_LOG)
+                // Without a termination message (a crash before the executor could write one),
+                // the end of the log becomes the message; the executor never logs secrets.
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
+                .withSecurityContext(new SecurityContextBuilder()
+                        .withAllowPrivilegeEscalation(false)
+                        .withPrivileged(false)
+                        .withReadOnlyRootFilesystem(true)
+                        .withRunAsNonRoot(true)
+                        .withNewCapabilities().withDrop("ALL").endCapabilities()
+                        .build())
+                .build();
+    }
+
+    /** The executor contract, in the order Kubernetes needs for {@code $(VAR)} expansion. */
+    List<EnvVar> executorEnv(JobRecord record, RunSettings settings, JobPaths paths) {
+        NotebookJobsConfig.S3 s3 = config.s3();
+        List<EnvVar> env = new ArrayList<>();
+        env.add(new EnvVarBuilder().withName("NBJ_JOB_NAME").withNewValueFrom().withNewFieldRef()
+                .withFieldPath("metadata.labels['" + Labels.K8S_JOB_NAME + "']").endFieldRef().endValueFrom().build());
+        env.add(literal("NBJ_JOB_ID", record.jobId()));
+        env.add(literal("NBJ_S3_BUCKET", s3.bucket()));
+        s3.endpointUrl().ifPresent(url -> env.add(literal("NBJ_S3_ENDPOINT_URL", url)));
+        s3.region().ifPresent(region -> env.add(literal("NBJ_S3_REGION", region)));
+        env.add(literal("NBJ_S3_PATH_STYLE", Boolean.toString(s3.pathStyle())));
+        env.add(literal("NBJ_INPUT_PREFIX", paths.inputPrefix()));
+        env.add(literal("NBJ_INPUT_FILE", record.inputFilename()));
+        env.add(literal("NBJ_PACKAGE_INPUT_FOLDER", Boolean.toString(record.packageInputFolder())));
+        env.add(literal("NBJ_OUTPUT_PREFIX", paths.outputPrefix()));
+        env.add(literal("NBJ_SIDE_EFFECTS_PREFIX", paths.sideEffectsPrefix()));
+        env.add(literal("NBJ_OUTPUT_FORMATS", String.join(",", record.outputFormats())));
+        if (record.createTime() != null) {
+            env.add(literal("NBJ_CREATE_TIME", record.createTime().toString()));
+        }
+        env.add(literal("NBJ_PARAMETERS", AnnotationJson.write(record.parameters())));
+        env.add(literal("NBJ_RUN_TIMEOUT_SECONDS", Long.toString(settings.timeout().toSeconds())));
+        env.add(literal("NBJ_CELL_TIMEOUT_SECONDS", Long.toString(config.runtime().cellTimeout().toSeconds())));
+        env.add(literal("NBJ_WORK_DIR", WORK_DIR));
+        env.add(literal("NBJ_TERMINATION_LOG", TERMINATION_LOG));
+        NotebookJobsConfig.CredentialsSecret credentials = s3.credentialsSecret();
+        credentials.name().ifPresent(secret -> {
+            env.add(fromSecret("AWS_ACCESS_KEY_ID", secret, credentials.accessKeyIdKey(), false));
+            env.add(fromSecret("AWS_SECRET_ACCESS_KEY", secret, credentials.secretAccessKeyKey(), false));
+            env.add(fromSecret("AWS_SESSION_TOKEN", secret, credentials.sessionTokenKey(), true));
+        });
+        String userSecret = Labels.envSecretName(Labels.jobName(record.jobId()));
+        settings.env().keySet().forEach(name -> env.add(fromSecret(name, userSecret, name, false)));
+        return env;
+    }
+
+    private static EnvVar literal(String name, String value) {
+        return new EnvVarBuilder().withName(name).withValue(value).build();
+    }
+
+    private static EnvVar fromSecret(String name, String secret, String key, boolean optional) {
+        return new EnvVarBuilder().withName(name).withNewValueFrom().withNewSecretKeyRef()
+                .withName(secret).withKey(key).withOptional(optional ? Boolean.TRUE : null)
+                .endSecretKeyRef().endValueFrom().build();
+    }
+}

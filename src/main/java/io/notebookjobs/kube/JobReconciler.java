@@ -1,0 +1,136 @@
+package io.notebookjobs.kube;
+
+import java.time.Clock;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.notebookjobs.api.ApiException;
+import io.notebookjobs.config.NotebookJobsConfig;
+import io.notebookjobs.jobs.JobOutcome;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Writes each job's end back to its Kubernetes Job and enforces the scheduling rules. Driven by
+ * two things: changes the informers report (a pod finished) and a timer, because a job stuck
+ * waiting for a node produces no event at all, yet must be explained after the grace period and
+ * failed at the scheduling timeout.
+ */
+@ApplicationScoped
+public class JobReconciler {
+
+    private static final Logger LOG = Logger.getLogger(JobReconciler.class);
+
+    private final JobCache cache;
+    private final JobWriter writer;
+    private final JobStateMapper mapper;
+    private final Clock clock;
+    private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "job-reconciler");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Set<String> queued = ConcurrentHashMap.newKeySet();
+
+    public JobReconciler(JobCache cache, JobWriter writer, NotebookJobsConfig config, Clock clock) {
+        this.cache = cache;
+        this.writer = writer;
+        this.mapper = new JobStateMapper(config.kube().schedulingTimeout());
+        this.clock = clock;
+    }
+
+    /** Listens before the informers start, so no change between their first list and now is missed. */
+    void onStart(@Observes @Priority(100) StartupEvent event) {
+        cache.addListener(this::enqueue);
+        cache.start();
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        worker.shutdownNow();
+        try {
+            worker.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public JobStateMapper mapper() {
+        return mapper;
+    }
+
+    @Scheduled(every = "${notebook-jobs.kube.diagnosis-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    void tick() {
+        if (!cache.hasSynced()) {
+            return;
+        }
+        for (Job job : cache.all()) {
+            if (!isFinalized(job)) {
+                enqueue(job.getMetadata().getName());
+            }
+        }
+    }
+
+    /** Reconciles one job on the worker thread; repeated requests for a queued job collapse into one. */
+    public void enqueue(String jobName) {
+        if (queued.add(jobName)) {
+            worker.execute(() -> {
+                queued.remove(jobName);
+                reconcile(jobName);
+            });
+        }
+    }
+
+    /** Checks every unfinished job now, on the caller's thread. */
+    public void reconcileAll() {
+        for (Job job : cache.all()) {
+            reconcile(job.getMetadata().getName());
+        }
+    }
+
+    synchronized void reconcile(String jobName) {
+        try {
+            Optional<Job> found = cache.byName(jobName);
+            if (found.isEmpty() || isFinalized(found.get())) {
+                return;
+            }
+            Job job = found.get();
+            JobState state = mapper.map(cache.observe(job), clock.instant());
+            if (!state.status().isTerminal()) {
+                return;
+            }
+            if (state.mustStop()) {
+                // Suspend first: deleting the pod alone would let the Job controller create another.
+                writer.suspend(jobName);
+                writer.deletePods(cache.observe(job).pods(), 0);
+            }
+            JobOutcome outcome = state.toOutcome();
+            Job written = writer.writeOutcome(jobName, outcome);
+            LOG.infof("Job %s %s%s", JobCache.jobId(job), outcome.status(),
+                    outcome.statusMessage() == null ? "" : ": " + outcome.statusMessage());
+            cache.await(jobName, JobCache.hasVersion(written.getMetadata().getResourceVersion()));
+        } catch (ApiException e) {
+            LOG.debugf("Job %s not reconciled yet: %s", jobName, e.getMessage());
+        } catch (RuntimeException e) {
+            // The next change or tick tries again; a failed write loses nothing.
+            LOG.warnf("Job %s: cannot record its state yet (%s)", jobName, e.getMessage());
+        }
+    }
+
+    private static boolean isFinalized(Job job) {
+        return job.getMetadata().getAnnotations() != null
+                && job.getMetadata().getAnnotations().containsKey(Labels.OUTCOME);
+    }
+}

@@ -1,0 +1,43 @@
+package io.notebookjobs.kube;
+
+import java.time.Instant;
+
+import io.notebookjobs.jobs.JobOutcome;
+import io.notebookjobs.jobs.JobStatus;
+
+/**
+ * A job's status as derived from its Kubernetes Job, Pods and Events at one instant.
+ *
+ * @param message shown as {@code status_message}; null when there is nothing to explain
+ * @param mustStop the job failed while its Kubernetes Job could still start a pod: the service
+ *        has to suspend it so that it never runs later
+ * @param finalized the state comes from the outcome the service wrote back, so nothing changes it
+ */
+public record JobState(JobStatus status, String message, Instant startTime, Instant endTime, boolean mustStop,
+        boolean finalized) {
+
+    static JobState of(JobStatus status, String message, Instant start, Instant end) {
+        return new JobState(status, message, start, end, false, false);
+    }
+
+    static JobState failedAndStop(String message, Instant start, Instant end) {
+        return new JobState(JobStatus.FAILED, message, start, end, true, false);
+    }
+
+    static JobState from(JobOutcome outcome) {
+        return new JobState(outcome.status(), outcome.statusMessage(), instant(outcome.startTime()),
+                instant(outcome.endTime()), false, true);
+    }
+
+    public JobOutcome toOutcome() {
+        return new JobOutcome(status, message, millis(startTime), millis(endTime));
+    }
+
+    private static Instant instant(Long millis) {
+        return millis == null ? null : Instant.ofEpochMilli(millis);
+    }
+
+    private static Long millis(Instant instant) {
+        return instant == null ? null : instant.toEpochMilli();
+    }
+}

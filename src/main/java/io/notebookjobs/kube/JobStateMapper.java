@@ -1,0 +1,145 @@
+package io.notebookjobs.kube;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
+import io.notebookjobs.jobs.JobOutcome;
+import io.notebookjobs.jobs.JobStatus;
+
+/**
+ * The one place that turns a Kubernetes Job, its Pods and Events into the job's status,
+ * message and times. Pure: the same observation and instant give the same state.
+ */
+public final class JobStateMapper {
+
+    /**
+     * How long a job may wait for its pod before the user is told why: normal scheduling, image
+     * pulls and container start take well under this. A product constant, not a setting, so
+     * every deployment explains problems at the same moment.
+     */
+    public static final Duration GRACE_PERIOD = Duration.ofSeconds(30);
+
+    private final Duration schedulingTimeout;
+
+    public JobStateMapper(Duration schedulingTimeout) {
+        this.schedulingTimeout = schedulingTimeout;
+    }
+
+    public JobState map(Observed observed, Instant now) {
+        Job job = observed.job();
+        Optional<JobOutcome> outcome = AnnotationJson.read(job, Labels.OUTCOME, JobOutcome.class);
+        if (outcome.isPresent() && outcome.get().status() != null) {
+            return JobState.from(outcome.get());
+        }
+        List<Pod> pods = observed.pods();
+        Instant start = firstRunStart(pods);
+        Optional<JobCondition> complete = trueCondition(job, "Complete");
+        if (complete.isPresent()) {
+            Instant end = Times.parse(job.getStatus().getCompletionTime())
+                    .or(() -> Times.parse(complete.get().getLastTransitionTime())).orElse(now);
+            return JobState.of(JobStatus.COMPLETED, null, start, end);
+        }
+        Optional<JobCondition> failed = trueCondition(job, "Failed");
+        if (failed.isPresent()) {
+            Instant end = Times.parse(failed.get().getLastTransitionTime()).orElse(now);
+            return JobState.of(JobStatus.FAILED, FailureExplanation.of(job, failed.get(), pods), start, end);
+        }
+        if (stopRequested(job)) {
+            boolean podsLeft = pods.stream().anyMatch(p -> !PodFacts.isFinished(p));
+            return podsLeft ? JobState.of(JobStatus.STOPPING, null, start, null)
+                    : JobState.of(JobStatus.STOPPED, "Stopped by the user.", start, now);
+        }
+        if (Boolean.TRUE.equals(job.getSpec().getSuspend())) {
+            // Suspended by someone else (a queueing system such as Kueue creates Jobs suspended):
+            // the job is waiting, not stopped, and no timeout applies.
+            boolean explain = waited(created(job), now).compareTo(GRACE_PERIOD) >= 0;
+            return JobState.of(JobStatus.QUEUED, explain
+                    ? "Waiting: the Kubernetes Job is suspended (for example by a queueing system) and starts when it is resumed."
+                    : null, null, null);
+        }
+        Optional<Pod> current = PodFacts.newest(pods);
+        if (current.isPresent() && PodFacts.isRunning(current.get())) {
+            return JobState.of(JobStatus.IN_PROGRESS, null, start, null);
+        }
+        if (current.isPresent() && PodFacts.isFinished(current.get())) {
+            return afterFinishedPod(job, current.get(), start);
+        }
+        return pending(observed, current, start, now);
+    }
+
+    /** The pod ended but the Job controller has not concluded yet: a retry is coming, or a condition. */
+    private JobState afterFinishedPod(Job job, Pod pod, Instant start) {
+        int failures = job.getStatus() == null || job.getStatus().getFailed() == null ? 0 : job.getStatus().getFailed();
+        int backoffLimit = job.getSpec().getBackoffLimit() == null ? 6 : job.getSpec().getBackoffLimit();
+        if ("Failed".equals(PodFacts.phase(pod)) && failures <= backoffLimit && failures > 0 && backoffLimit > 0) {
+            return JobState.of(JobStatus.QUEUED, "Retrying: attempt " + failures + " failed. "
+                    + FailureExplanation.ofPod(pod), start, null);
+        }
+        return JobState.of(JobStatus.IN_PROGRESS, null, start, null);
+    }
+
+    private JobState pending(Observed observed, Optional<Pod> current, Instant start, Instant now) {
+        Job job = observed.job();
+        Instant since = current.map(PodFacts::created).orElseGet(() -> created(job));
+        Duration waited = waited(since, now);
+        if (waited.compareTo(GRACE_PERIOD) < 0) {
+            return JobState.of(JobStatus.QUEUED, null, start, null);
+        }
+        PendingDiagnosis.Problem problem = current
+                .map(pod -> PendingDiagnosis.ofPod(pod, observed.eventsAbout("Pod", pod.getMetadata().getName())))
+                .orElseGet(() -> PendingDiagnosis.ofJobWithoutPod(job,
+                        observed.eventsAbout("Job", job.getMetadata().getName())));
+        if (problem.kind() == PendingDiagnosis.Kind.IMAGE) {
+            return JobState.failedAndStop(problem.message() + " The job was stopped.", start, now);
+        }
+        if (problem.kind() == PendingDiagnosis.Kind.BLOCKED && waited.compareTo(schedulingTimeout) >= 0) {
+            return JobState.failedAndStop("Not started within the scheduling timeout of "
+                    + schedulingTimeout.toSeconds() + " s, so the job was stopped. " + problem.message(), start, now);
+        }
+        return JobState.of(JobStatus.QUEUED, problem.message(), start, null);
+    }
+
+    static boolean stopRequested(Job job) {
+        return job.getMetadata().getAnnotations() != null
+                && job.getMetadata().getAnnotations().containsKey(Labels.STOP_REQUESTED);
+    }
+
+    private static Instant firstRunStart(List<Pod> pods) {
+        return pods.stream().map(PodFacts::startedRunning).flatMap(Optional::stream).min(Instant::compareTo)
+                .orElse(null);
+    }
+
+    private static Optional<JobCondition> trueCondition(Job job, String type) {
+        if (job.getStatus() == null || job.getStatus().getConditions() == null) {
+            return Optional.empty();
+        }
+        return job.getStatus().getConditions().stream()
+                .filter(c -> type.equals(c.getType()) && "True".equals(c.getStatus()))
+                .findFirst();
+    }
+
+    /**
+     * When the job last began waiting for a pod: its creation, or the moment it was resumed after
+     * a suspension by someone else.
+     */
+    private static Instant created(Job job) {
+        Instant created = Times.parse(job.getMetadata().getCreationTimestamp()).orElse(Instant.EPOCH);
+        Optional<Instant> resumed = job.getStatus() == null || job.getStatus().getConditions() == null
+                ? Optional.empty()
+                : job.getStatus().getConditions().stream()
+                        .filter(c -> "Suspended".equals(c.getType()) && "False".equals(c.getStatus()))
+                        .map(c -> Times.parse(c.getLastTransitionTime()))
+                        .flatMap(Optional::stream)
+                        .findFirst();
+        return resumed.filter(r -> r.isAfter(created)).orElse(created);
+    }
+
+    private static Duration waited(Instant since, Instant now) {
+        return Duration.between(since, now);
+    }
+}

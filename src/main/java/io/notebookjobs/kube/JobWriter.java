@@ -1,0 +1,102 @@
+package io.notebookjobs.kube;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.notebookjobs.config.NotebookJobsConfig;
+import io.notebookjobs.jobs.JobEdits;
+import io.notebookjobs.jobs.JobOutcome;
+
+/**
+ * Every write the service makes to the cluster. Changes to existing objects are JSON merge
+ * patches of only the fields the service owns, so they never overwrite what another writer
+ * (the Job controller, a second replica) changed in between, and never fail on a stale version.
+ */
+@ApplicationScoped
+public class JobWriter {
+
+    private final KubernetesClient client;
+    private final String namespace;
+
+    public JobWriter(KubernetesClient client, NotebookJobsConfig config) {
+        this.client = client;
+        this.namespace = config.kube().namespace();
+    }
+
+    public Job create(Job job) {
+        return client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+    }
+
+    public Secret create(Secret secret) {
+        return client.secrets().inNamespace(namespace).resource(secret).create();
+    }
+
+    /** Hands the Secret to the Job, so that the garbage collector deletes it with the Job. */
+    public void adopt(Secret secret, Job owner) {
+        var meta = JobManifests.ownedBy(secret.getMetadata(), owner);
+        patchSecret(secret.getMetadata().getName(), Map.of("metadata", Map.of("ownerReferences", meta.getOwnerReferences())));
+    }
+
+    public void deleteSecret(String name) {
+        client.secrets().inNamespace(namespace).withName(name).delete();
+    }
+
+    /**
+     * Suspends the Job so that it starts no pod, and records that the user asked for it: a
+     * suspended Job without that mark is waiting (a queueing system), not stopped.
+     */
+    public Job requestStop(String jobName, Instant when) {
+        return patchJob(jobName, Map.of(
+                "spec", Map.of("suspend", true),
+                "metadata", Map.of("annotations", Map.of(Labels.STOP_REQUESTED, Long.toString(when.toEpochMilli())))));
+    }
+
+    /** Suspends the Job without marking it stopped by the user (a failure decided by the service). */
+    public Job suspend(String jobName) {
+        return patchJob(jobName, Map.of("spec", Map.of("suspend", true)));
+    }
+
+    public void deletePods(List<Pod> pods, long gracePeriodSeconds) {
+        for (Pod pod : pods) {
+            client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
+                    .withGracePeriod(gracePeriodSeconds).delete();
+        }
+    }
+
+    public Job writeOutcome(String jobName, JobOutcome outcome) {
+        return patchJob(jobName, Map.of("metadata", Map.of(
+                "labels", Map.of(Labels.STATUS, outcome.status().name()),
+                "annotations", Map.of(Labels.OUTCOME, AnnotationJson.write(outcome)))));
+    }
+
+    public Job writeEdits(String jobName, JobEdits edits) {
+        return patchJob(jobName, Map.of("metadata", Map.of(
+                "annotations", Map.of(Labels.JOB_EDITS, AnnotationJson.write(edits)))));
+    }
+
+    /** Deletes the Job; the garbage collector removes its pods and its Secret after it. */
+    public void deleteJob(String jobName) {
+        client.batch().v1().jobs().inNamespace(namespace).withName(jobName)
+                .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+    }
+
+    private Job patchJob(String jobName, Map<String, Object> patch) {
+        return client.batch().v1().jobs().inNamespace(namespace).withName(jobName)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
+    }
+
+    private void patchSecret(String name, Map<String, Object> patch) {
+        client.secrets().inNamespace(namespace).withName(name)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
+    }
+}

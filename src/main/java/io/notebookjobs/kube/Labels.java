@@ -1,0 +1,44 @@
+package io.notebookjobs.kube;
+
+/**
+ * Label and annotation keys on the Jobs, Pods and Secrets the service manages. The
+ * {@code scheduler.jupyter.org/} keys are the prototype's, so kubectl selectors users already
+ * have keep working.
+ */
+public final class Labels {
+
+    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY_VALUE = "notebook-jobs";
+    public static final String JOB_ID = "scheduler.jupyter.org/job-id";
+    public static final String JOB_DEFINITION_ID = "scheduler.jupyter.org/job-definition-id";
+    /** The owner as a label value: the user name when it is a valid label value, else a hash of it. */
+    public static final String OWNER = "scheduler.jupyter.org/owner";
+    /** Written with the terminal status, so {@code kubectl get jobs -l ...status=FAILED} works. */
+    public static final String STATUS = "scheduler.jupyter.org/status";
+    /** Set by the Job controller on a Job's pods. */
+    public static final String K8S_JOB_NAME = "batch.kubernetes.io/job-name";
+
+    /** The job record as JSON, written once at create. */
+    public static final String JOB_DATA = "scheduler.jupyter.org/job-data";
+    /** Later edits by the user (rename), as JSON. */
+    public static final String JOB_EDITS = "scheduler.jupyter.org/job-edits";
+    /** When the user asked to stop the job, in milliseconds since the epoch. */
+    public static final String STOP_REQUESTED = "scheduler.jupyter.org/stop-requested";
+    /** The terminal status, message and times, as JSON, written once the job has ended. */
+    public static final String OUTCOME = "scheduler.jupyter.org/outcome";
+    /** Keeps the cluster autoscaler from evicting a running notebook to scale a node down. */
+    public static final String SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict";
+
+    public static final String JOB_NAME_PREFIX = "nb-job-";
+
+    private Labels() {
+    }
+
+    public static String jobName(String jobId) {
+        return JOB_NAME_PREFIX + jobId;
+    }
+
+    public static String envSecretName(String jobName) {
+        return jobName + "-env";
+    }
+}

@@ -1,0 +1,17 @@
+package io.notebookjobs.storage;
+
+/**
+ * Where a job's files live in the bucket:
+ * <pre>
+ * &lt;root&gt;jobs/&lt;job id&gt;/input/   the notebook and, when packaged, its folder
+ * &lt;root&gt;jobs/&lt;job id&gt;/output/  output files and a copy of the input
+ * &lt;root&gt;jobs/&lt;job id&gt;/files/   side-effect files of a packaged folder
+ * </pre>
+ */
+public record JobPaths(String jobPrefix, String inputPrefix, String outputPrefix, String sideEffectsPrefix) {
+
+    public static JobPaths forJob(String root, String jobId) {
+        String job = root + "jobs/" + jobId + "/";
+        return new JobPaths(job, job + "input/", job + "output/", job + "files/");
+    }
+}

@@ -1,0 +1,323 @@
+package io.notebookjobs.testing;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+
+/**
+ * A stand-in for the Job controller, the scheduler, the kubelet and the garbage collector on the
+ * fabric8 mock server, which has none of them. Like the real Job controller it creates a Pod for
+ * each (unsuspended) Job, named {@code <job>-<suffix>}, owned by the Job, labelled from the
+ * template plus {@code batch.kubernetes.io/job-name}; it deletes active pods of a suspended Job,
+ * retries failed pods up to {@code backoffLimit} and sets the Complete/Failed conditions. Like the
+ * garbage collector it deletes a deleted Job's pods and owned Secrets. Tests move pods through
+ * their lives with the methods below.
+ */
+public final class FakeJobController implements AutoCloseable {
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final Watch watch;
+
+    private FakeJobController(KubernetesClient client, String namespace) {
+        this.client = client;
+        this.namespace = namespace;
+        this.watch = client.batch().v1().jobs().inNamespace(namespace).watch(new Watcher<Job>() {
+            @Override
+            public void eventReceived(Action action, Job job) {
+                switch (action) {
+                    case ADDED -> {
+                        // A new watch replays existing Jobs as ADDED: only a Job without pods needs one.
+                        if (!suspended(job) && pods(job.getMetadata().getName()).isEmpty()) {
+                            createPod(job);
+                        }
+                    }
+                    case MODIFIED -> onModified(job);
+                    case DELETED -> collectGarbage(job);
+                    default -> {
+                    }
+                }
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+            }
+        });
+    }
+
+    public static FakeJobController start(KubernetesClient client, String namespace) {
+        return new FakeJobController(client, namespace);
+    }
+
+    @Override
+    public void close() {
+        watch.close();
+    }
+
+    // ---- what tests do to a job's current pod
+
+    /** The scheduler cannot place the pod. */
+    public void unschedulable(String jobName, String schedulerMessage) {
+        updatePodStatus(jobName, status -> {
+            status.setConditions(List.of(new PodConditionBuilder().withType("PodScheduled").withStatus("False")
+                    .withReason("Unschedulable").withMessage(schedulerMessage).withLastTransitionTime(now()).build()));
+            return status;
+        });
+    }
+
+    /** The pod is on a node; its container waits with the given reason (ErrImagePull, ...). */
+    public void waiting(String jobName, String reason, String message) {
+        bind(jobName);
+        updatePodStatus(jobName, status -> {
+            status.setConditions(List.of(scheduled()));
+            status.setContainerStatuses(List.of(containerStatus(new ContainerStateBuilder().withNewWaiting()
+                    .withReason(reason).withMessage(message).endWaiting().build())));
+            return status;
+        });
+    }
+
+    public void run(String jobName) {
+        bind(jobName);
+        updatePodStatus(jobName, status -> {
+            status.setPhase("Running");
+            status.setStartTime(now());
+            status.setConditions(List.of(scheduled()));
+            status.setContainerStatuses(List.of(containerStatus(new ContainerStateBuilder().withNewRunning()
+                    .withStartedAt(now()).endRunning().build())));
+            return status;
+        });
+    }
+
+    public void succeed(String jobName, String terminationMessage) {
+        terminate(jobName, "Succeeded", 0, "Completed", terminationMessage);
+        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(job -> {
+            job.getStatus().setActive(0);
+            job.getStatus().setSucceeded(1);
+            job.getStatus().setCompletionTime(now());
+            job.getStatus().setConditions(List.of(
+                    new JobConditionBuilder().withType("SuccessCriteriaMet").withStatus("True").withLastTransitionTime(now()).build(),
+                    new JobConditionBuilder().withType("Complete").withStatus("True").withLastTransitionTime(now()).build()));
+            return job;
+        });
+    }
+
+    /** The executor exits with a code and termination message; the Job retries or fails like the real controller. */
+    public void fail(String jobName, int exitCode, String reason, String terminationMessage) {
+        terminate(jobName, "Failed", exitCode, reason, terminationMessage);
+        afterPodFailure(jobName, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    }
+
+    /** The node evicts the pod (memory or disk pressure). */
+    public void evict(String jobName, String message) {
+        updatePodStatus(jobName, status -> {
+            status.setPhase("Failed");
+            status.setReason("Evicted");
+            status.setMessage(message);
+            return status;
+        });
+        afterPodFailure(jobName, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+    }
+
+    /** activeDeadlineSeconds passed: the controller kills the pod and fails the Job. */
+    public void deadlineExceeded(String jobName) {
+        for (Pod pod : pods(jobName)) {
+            client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
+        }
+        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(job -> {
+            job.getStatus().setActive(0);
+            job.getStatus().setFailed(Optional.ofNullable(job.getStatus().getFailed()).orElse(0) + 1);
+            job.getStatus().setConditions(List.of(new JobConditionBuilder().withType("Failed").withStatus("True")
+                    .withReason("DeadlineExceeded").withMessage("Job was active longer than specified deadline")
+                    .withLastTransitionTime(now()).build()));
+            return job;
+        });
+    }
+
+    /** A Warning event about an object, as kubelets, the scheduler and controllers record them. */
+    public void warn(HasMetadata about, String reason, String message) {
+        client.v1().events().inNamespace(namespace).resource(new EventBuilder()
+                .withNewMetadata().withName(about.getMetadata().getName() + "." + UUID.randomUUID()).endMetadata()
+                .withType("Warning").withReason(reason).withMessage(message)
+                .withNewInvolvedObject().withKind(about.getKind()).withName(about.getMetadata().getName())
+                .withNamespace(namespace).withUid(about.getMetadata().getUid()).endInvolvedObject()
+                .withLastTimestamp(now()).withCount(1)
+                .build()).create();
+    }
+
+    public List<Pod> pods(String jobName) {
+        return client.pods().inNamespace(namespace).withLabel("batch.kubernetes.io/job-name", jobName).list().getItems();
+    }
+
+    public Pod currentPod(String jobName) {
+        return pods(jobName).stream()
+                .filter(p -> !"Succeeded".equals(p.getStatus().getPhase()) && !"Failed".equals(p.getStatus().getPhase()))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("job " + jobName + " has no active pod"));
+    }
+
+    // ---- the controller's own behaviour
+
+    private void onModified(Job job) {
+        List<Pod> active = pods(job.getMetadata().getName()).stream()
+                .filter(p -> !"Succeeded".equals(p.getStatus().getPhase()) && !"Failed".equals(p.getStatus().getPhase()))
+                .toList();
+        if (suspended(job)) {
+            for (Pod pod : active) {
+                client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
+            }
+        } else if (active.isEmpty() && !finished(job) && pods(job.getMetadata().getName()).isEmpty()) {
+            createPod(job);
+        }
+    }
+
+    private void afterPodFailure(String jobName, String reason, String message) {
+        Job job = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
+        int failed = Optional.ofNullable(job.getStatus()).map(s -> s.getFailed()).orElse(0) + 1;
+        int backoffLimit = Optional.ofNullable(job.getSpec().getBackoffLimit()).orElse(6);
+        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(j -> {
+            j.getStatus().setFailed(failed);
+            j.getStatus().setActive(0);
+            if (failed > backoffLimit) {
+                j.getStatus().setConditions(List.of(new JobConditionBuilder().withType("Failed").withStatus("True")
+                        .withReason(reason).withMessage(message).withLastTransitionTime(now()).build()));
+            }
+            return j;
+        });
+        if (failed <= backoffLimit) {
+            createPod(client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get());
+        }
+    }
+
+    private void createPod(Job job) {
+        String jobName = job.getMetadata().getName();
+        Map<String, String> labels = new HashMap<>(Optional.ofNullable(job.getSpec().getTemplate().getMetadata().getLabels()).orElse(Map.of()));
+        labels.put("batch.kubernetes.io/job-name", jobName);
+        labels.put("job-name", jobName);
+        labels.put("batch.kubernetes.io/controller-uid", job.getMetadata().getUid());
+        Pod pod = new PodBuilder()
+                .withNewMetadata()
+                .withName(jobName + "-" + UUID.randomUUID().toString().substring(0, 5))
+                .withNamespace(namespace)
+                .withLabels(labels)
+                .withAnnotations(job.getSpec().getTemplate().getMetadata().getAnnotations())
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("Job")
+                        .withName(jobName).withUid(job.getMetadata().getUid()).withController(true)
+                        .withBlockOwnerDeletion(true).build())
+                .endMetadata()
+                .withSpec(job.getSpec().getTemplate().getSpec())
+                .withNewStatus().withPhase("Pending").endStatus()
+                .build();
+        client.pods().inNamespace(namespace).resource(pod).create();
+        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(j -> {
+            if (j.getStatus() == null) {
+                j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatus());
+            }
+            j.getStatus().setActive(1);
+            if (j.getStatus().getStartTime() == null) {
+                j.getStatus().setStartTime(now());
+            }
+            return j;
+        });
+    }
+
+    private void collectGarbage(Job job) {
+        String uid = job.getMetadata().getUid();
+        for (Pod pod : pods(job.getMetadata().getName())) {
+            client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
+        }
+        for (Secret secret : client.secrets().inNamespace(namespace).list().getItems()) {
+            if (secret.getMetadata().getOwnerReferences() != null
+                    && secret.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid()))) {
+                client.secrets().inNamespace(namespace).withName(secret.getMetadata().getName()).delete();
+            }
+        }
+    }
+
+    private void bind(String jobName) {
+        Pod pod = currentPod(jobName);
+        if (pod.getSpec().getNodeName() == null) {
+            client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
+                    .edit(p -> new PodBuilder(p).editSpec().withNodeName("node-1").endSpec().build());
+        }
+    }
+
+    private void terminate(String jobName, String phase, int exitCode, String reason, String message) {
+        updatePodStatus(jobName, status -> {
+            status.setPhase(phase);
+            status.setContainerStatuses(List.of(containerStatus(new ContainerStateBuilder().withNewTerminated()
+                    .withExitCode(exitCode).withReason(reason).withMessage(message)
+                    .withStartedAt(startedAt(status)).withFinishedAt(now()).endTerminated().build())));
+            return status;
+        });
+    }
+
+    private static String startedAt(PodStatus status) {
+        if (status.getContainerStatuses() != null && !status.getContainerStatuses().isEmpty()
+                && status.getContainerStatuses().get(0).getState().getRunning() != null) {
+            return status.getContainerStatuses().get(0).getState().getRunning().getStartedAt();
+        }
+        return now();
+    }
+
+    private void updatePodStatus(String jobName, UnaryOperator<PodStatus> change) {
+        Pod pod = currentPod(jobName);
+        client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).editStatus(p -> {
+            p.setStatus(change.apply(p.getStatus() == null ? new PodStatus() : p.getStatus()));
+            return p;
+        });
+    }
+
+    private static ContainerStatus containerStatus(io.fabric8.kubernetes.api.model.ContainerState state) {
+        return new ContainerStatusBuilder().withName("executor").withImage("executor").withState(state)
+                .withReady(state.getRunning() != null).withRestartCount(0).build();
+    }
+
+    private static PodCondition scheduled() {
+        return new PodConditionBuilder().withType("PodScheduled").withStatus("True").withLastTransitionTime(now()).build();
+    }
+
+    private static boolean suspended(Job job) {
+        return Boolean.TRUE.equals(job.getSpec().getSuspend());
+    }
+
+    private static boolean finished(Job job) {
+        return job.getStatus() != null && job.getStatus().getConditions() != null
+                && job.getStatus().getConditions().stream().anyMatch(c -> ("Complete".equals(c.getType())
+                        || "Failed".equals(c.getType())) && "True".equals(c.getStatus()));
+    }
+
+    static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    public static List<String> names(List<? extends HasMetadata> objects) {
+        List<String> names = new ArrayList<>();
+        objects.forEach(o -> names.add(o.getMetadata().getName()));
+        return names;
+    }
+}
