@@ -44,8 +44,30 @@ RUN_EXIT_CODES = {
 }
 
 
+USAGE = """usage: notebook-executor [--version | --help]
+
+Runs one notebook as a Notebook Jobs Kubernetes Job. It takes no arguments: everything comes
+from NBJ_* environment variables (docs/executor-contract.md in the Notebook Jobs repository)."""
+
+
 def main() -> None:
+    arguments = sys.argv[1:]
+    if arguments == ["--version"]:
+        print(f"notebook-executor {_version()}")
+        sys.exit(EXIT_OK)
+    if arguments:
+        print(USAGE, file=sys.stderr if arguments != ["--help"] else sys.stdout)
+        sys.exit(EXIT_OK if arguments == ["--help"] else 2)
     sys.exit(run(os.environ))
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("notebook-executor")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def run(environ) -> int:
