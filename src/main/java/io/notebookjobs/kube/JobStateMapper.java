@@ -74,13 +74,24 @@ public final class JobStateMapper {
 
     /** The pod ended but the Job controller has not concluded yet: a retry is coming, or a condition. */
     private JobState afterFinishedPod(Job job, Pod pod, Instant start) {
+        String retry = retryMessage(job, List.of(pod));
+        return retry != null ? JobState.of(JobStatus.QUEUED, retry, start, null)
+                : JobState.of(JobStatus.IN_PROGRESS, null, start, null);
+    }
+
+    /** While a failed attempt is being retried, says so and why the attempt failed. */
+    private static String retryMessage(Job job, List<Pod> pods) {
         int failures = job.getStatus() == null || job.getStatus().getFailed() == null ? 0 : job.getStatus().getFailed();
         int backoffLimit = job.getSpec().getBackoffLimit() == null ? 6 : job.getSpec().getBackoffLimit();
-        if ("Failed".equals(PodFacts.phase(pod)) && failures <= backoffLimit && failures > 0 && backoffLimit > 0) {
-            return JobState.of(JobStatus.QUEUED, "Retrying: attempt " + failures + " failed. "
-                    + FailureExplanation.ofPod(pod), start, null);
+        if (failures == 0 || failures > backoffLimit) {
+            return null;
         }
-        return JobState.of(JobStatus.IN_PROGRESS, null, start, null);
+        return pods.stream()
+                .filter(p -> "Failed".equals(PodFacts.phase(p)))
+                .max(java.util.Comparator.comparing(PodFacts::created))
+                .map(p -> "Retrying: attempt " + failures + " of " + (backoffLimit + 1) + " failed. "
+                        + FailureExplanation.ofPod(p))
+                .orElse(null);
     }
 
     private JobState pending(Observed observed, Optional<Pod> current, Instant start, Instant now) {
@@ -88,7 +99,7 @@ public final class JobStateMapper {
         Instant since = current.map(PodFacts::created).orElseGet(() -> created(job));
         Duration waited = waited(since, now);
         if (waited.compareTo(GRACE_PERIOD) < 0) {
-            return JobState.of(JobStatus.QUEUED, null, start, null);
+            return JobState.of(JobStatus.QUEUED, retryMessage(job, observed.pods()), start, null);
         }
         PendingDiagnosis.Problem problem = current
                 .map(pod -> PendingDiagnosis.ofPod(pod, observed.eventsAbout("Pod", pod.getMetadata().getName())))

@@ -115,7 +115,7 @@ public final class FakeJobController implements AutoCloseable {
 
     public void succeed(String jobName, String terminationMessage) {
         terminate(jobName, "Succeeded", 0, "Completed", terminationMessage);
-        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(job -> {
+        editJobStatus(jobName, job -> {
             job.getStatus().setActive(0);
             job.getStatus().setSucceeded(1);
             job.getStatus().setCompletionTime(now());
@@ -148,7 +148,7 @@ public final class FakeJobController implements AutoCloseable {
         for (Pod pod : pods(jobName)) {
             client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
         }
-        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(job -> {
+        editJobStatus(jobName, job -> {
             job.getStatus().setActive(0);
             job.getStatus().setFailed(Optional.ofNullable(job.getStatus().getFailed()).orElse(0) + 1);
             job.getStatus().setConditions(List.of(new JobConditionBuilder().withType("Failed").withStatus("True")
@@ -173,11 +173,48 @@ public final class FakeJobController implements AutoCloseable {
         return client.pods().inNamespace(namespace).withLabel("batch.kubernetes.io/job-name", jobName).list().getItems();
     }
 
+    /** The job's active pod, waiting a little for the controller's watch to have created it. */
     public Pod currentPod(String jobName) {
-        return pods(jobName).stream()
-                .filter(p -> !"Succeeded".equals(p.getStatus().getPhase()) && !"Failed".equals(p.getStatus().getPhase()))
-                .findFirst()
-                .orElseThrow(() -> new AssertionError("job " + jobName + " has no active pod"));
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (true) {
+            Optional<Pod> pod = pods(jobName).stream()
+                    .filter(p -> !"Succeeded".equals(p.getStatus().getPhase()) && !"Failed".equals(p.getStatus().getPhase()))
+                    .findFirst();
+            if (pod.isPresent()) {
+                return pod.get();
+            }
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError("job " + jobName + " has no active pod");
+            }
+            sleep(20);
+        }
+    }
+
+    /** Like a controller, retries a write that lost a race with another writer (409 Conflict). */
+    static <T> T retryingConflicts(java.util.function.Supplier<T> write) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                return write.get();
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 20) {
+                    throw e;
+                }
+                sleep(10);
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private Job editJobStatus(String jobName, UnaryOperator<Job> change) {
+        return retryingConflicts(() -> client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(change));
     }
 
     // ---- the controller's own behaviour
@@ -199,7 +236,7 @@ public final class FakeJobController implements AutoCloseable {
         Job job = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
         int failed = Optional.ofNullable(job.getStatus()).map(s -> s.getFailed()).orElse(0) + 1;
         int backoffLimit = Optional.ofNullable(job.getSpec().getBackoffLimit()).orElse(6);
-        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(j -> {
+        editJobStatus(jobName, j -> {
             j.getStatus().setFailed(failed);
             j.getStatus().setActive(0);
             if (failed > backoffLimit) {
@@ -233,7 +270,7 @@ public final class FakeJobController implements AutoCloseable {
                 .withNewStatus().withPhase("Pending").endStatus()
                 .build();
         client.pods().inNamespace(namespace).resource(pod).create();
-        client.batch().v1().jobs().inNamespace(namespace).withName(jobName).editStatus(j -> {
+        editJobStatus(jobName, j -> {
             if (j.getStatus() == null) {
                 j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatus());
             }
@@ -261,8 +298,8 @@ public final class FakeJobController implements AutoCloseable {
     private void bind(String jobName) {
         Pod pod = currentPod(jobName);
         if (pod.getSpec().getNodeName() == null) {
-            client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
-                    .edit(p -> new PodBuilder(p).editSpec().withNodeName("node-1").endSpec().build());
+            retryingConflicts(() -> client.pods().inNamespace(namespace).withName(pod.getMetadata().getName())
+                    .edit(p -> new PodBuilder(p).editSpec().withNodeName("node-1").endSpec().build()));
         }
     }
 
@@ -286,10 +323,10 @@ public final class FakeJobController implements AutoCloseable {
 
     private void updatePodStatus(String jobName, UnaryOperator<PodStatus> change) {
         Pod pod = currentPod(jobName);
-        client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).editStatus(p -> {
+        retryingConflicts(() -> client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).editStatus(p -> {
             p.setStatus(change.apply(p.getStatus() == null ? new PodStatus() : p.getStatus()));
             return p;
-        });
+        }));
     }
 
     private static ContainerStatus containerStatus(io.fabric8.kubernetes.api.model.ContainerState state) {

@@ -1,0 +1,212 @@
+package io.notebookjobs.jobs;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.hamcrest.Matchers.notNullValue;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.notebookjobs.testing.Api;
+import io.notebookjobs.testing.S3ProxyResource;
+import io.notebookjobs.testing.ServiceTest;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+
+/** A job's life through the API: queued, running, completed or failed, stopped, renamed, deleted. */
+@QuarkusTest
+@WithKubernetesTestServer
+@QuarkusTestResource(S3ProxyResource.class)
+class JobLifecycleTest extends ServiceTest {
+
+    @Test
+    void runsToCompletionAndRecordsItsOutcomeOnTheJob() {
+        String id = Api.submit(job("to completion"));
+        assertThat(Api.status(id)).isEqualTo("QUEUED");
+
+        controller.run(jobName(id));
+        eventually().until(() -> Api.status(id).equals("IN_PROGRESS"));
+        Api.get(id).body("start_time", notNullValue()).body("end_time", nullValue());
+
+        controller.succeed(jobName(id), "Notebook hello.ipynb ran in 1 s; wrote ipynb, html.");
+        eventually().until(() -> Api.status(id).equals("COMPLETED"));
+        Api.get(id).body("end_time", notNullValue())
+                .body("status_message", nullValue());
+
+        // The reconciler writes the outcome back, so history survives pod garbage collection.
+        eventually().until(() -> kubeJob(id).getMetadata().getAnnotations().containsKey("scheduler.jupyter.org/outcome"));
+        Job job = kubeJob(id);
+        assertThat(job.getMetadata().getLabels()).containsEntry("scheduler.jupyter.org/status", "COMPLETED");
+        controller.pods(jobName(id)).forEach(p -> k8s().pods().inNamespace(NAMESPACE).withName(p.getMetadata().getName()).delete());
+        eventually().until(() -> controller.pods(jobName(id)).isEmpty());
+        Api.get(id).body("status", equalTo("COMPLETED")).body("start_time", notNullValue());
+    }
+
+    @Test
+    void aFailingNotebookShowsTheExecutorsMessageAndExitCode() {
+        String id = Api.submit(job("cell error"));
+        controller.run(jobName(id));
+        controller.fail(jobName(id), 1, "Error", "Cell 2 raised ValueError: bad region. Outputs up to that cell were uploaded.");
+        eventually().until(() -> Api.status(id).equals("FAILED"));
+        Api.get(id).body("status_message",
+                equalTo("Cell 2 raised ValueError: bad region. Outputs up to that cell were uploaded. (exit code 1)"))
+                .body("end_time", notNullValue());
+    }
+
+    @Test
+    void outOfMemoryIsExplainedWithTheLimit() {
+        String id = Api.submit(job("oom"));
+        controller.run(jobName(id));
+        controller.fail(jobName(id), 137, "OOMKilled", null);
+        eventually().until(() -> Api.status(id).equals("FAILED"));
+        Api.get(id).body("status_message", containsString("Out of memory"))
+                .body("status_message", containsString("1Gi"));
+    }
+
+    @Test
+    void evictionIsExplained() {
+        String id = Api.submit(job("evicted"));
+        controller.run(jobName(id));
+        controller.evict(jobName(id), "The node was low on resource: memory.");
+        eventually().until(() -> Api.status(id).equals("FAILED"));
+        Api.get(id).body("status_message", equalTo("The pod was evicted by its node: The node was low on resource: memory."));
+    }
+
+    @Test
+    void exceedingTheMaximumRunTimeIsExplained() {
+        String id = Api.submit(Api.with(job("too long"), "timeout_seconds", 60));
+        assertThat(kubeJob(id).getSpec().getActiveDeadlineSeconds()).isEqualTo(60 + 300);
+        controller.run(jobName(id));
+        controller.deadlineExceeded(jobName(id));
+        eventually().until(() -> Api.status(id).equals("FAILED"));
+        Api.get(id).body("status_message", containsString("maximum run time"));
+    }
+
+    @Test
+    void retriesAreQueuedWithThePreviousFailureThenFail() {
+        String id = Api.submit(Api.with(job("retried"), "max_retries", 1));
+        assertThat(kubeJob(id).getSpec().getBackoffLimit()).isEqualTo(1);
+        controller.run(jobName(id));
+        controller.fail(jobName(id), 3, "Error", "Cannot reach S3 at http://minio:9000.");
+        eventually().until(() -> Api.status(id).equals("QUEUED"));
+        Api.get(id).body("status_message", containsString("Retrying: attempt 1 of 2 failed. Cannot reach S3"));
+        controller.run(jobName(id));
+        eventually().until(() -> Api.status(id).equals("IN_PROGRESS"));
+        controller.fail(jobName(id), 3, "Error", "Cannot reach S3 at http://minio:9000.");
+        eventually().until(() -> Api.status(id).equals("FAILED"));
+        Api.get(id).body("status_message", containsString("Failed after 2 attempts"));
+    }
+
+    @Test
+    void stopSuspendsTheJobDeletesItsPodAndEndsStopped() {
+        String id = Api.submit(job("to stop"));
+        controller.run(jobName(id));
+        eventually().until(() -> Api.status(id).equals("IN_PROGRESS"));
+
+        given().contentType("application/json").body(Map.of("status", "STOPPED"))
+                .when().patch("/scheduler/jobs/" + id).then().statusCode(204);
+
+        Job job = kubeJob(id);
+        assertThat(job.getSpec().getSuspend()).isTrue();
+        assertThat(job.getMetadata().getAnnotations()).containsKey("scheduler.jupyter.org/stop-requested");
+        eventually().until(() -> controller.pods(jobName(id)).isEmpty());
+        eventually().until(() -> Api.status(id).equals("STOPPED"));
+        Api.get(id).body("end_time", notNullValue()).body("status_message", equalTo("Stopped by the user."));
+        eventually().until(() -> kubeJob(id).getMetadata().getLabels().containsKey("scheduler.jupyter.org/status"));
+
+        // Stopping again is harmless; a finished job cannot be stopped.
+        given().contentType("application/json").body(Map.of("status", "STOPPED"))
+                .when().patch("/scheduler/jobs/" + id).then().statusCode(204);
+    }
+
+    @Test
+    void aCompletedJobCannotBeStopped() {
+        String id = Api.submit(job("done"));
+        controller.run(jobName(id));
+        controller.succeed(jobName(id), "ok");
+        eventually().until(() -> Api.status(id).equals("COMPLETED"));
+        given().contentType("application/json").body(Map.of("status", "STOPPED"))
+                .when().patch("/scheduler/jobs/" + id).then().statusCode(409)
+                .body("message", containsString("already COMPLETED"));
+    }
+
+    @Test
+    void aJobSuspendedBySomeoneElseIsQueuedNotStopped() {
+        String id = Api.submit(job("kueue"));
+        k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName(id))
+                .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                        "{\"spec\":{\"suspend\":true}}");
+        eventually().until(() -> controller.pods(jobName(id)).isEmpty());
+        assertThat(Api.status(id)).isEqualTo("QUEUED");
+        clock.advance(java.time.Duration.ofMinutes(30));
+        Api.get(id).body("status", equalTo("QUEUED")).body("status_message", containsString("suspended"));
+    }
+
+    @Test
+    void renameChangesTheNameAndTheUpdateTime() {
+        String id = Api.submit(job("old name"));
+        long created = Api.get(id).extract().<Long>path("create_time");
+        clock.advance(java.time.Duration.ofSeconds(5));
+        given().contentType("application/json").body(Map.of("name", "new name", "compute_type", "small"))
+                .when().patch("/scheduler/jobs/" + id).then().statusCode(204);
+        Api.get(id).body("name", equalTo("new name")).body("compute_type", equalTo("small"))
+                .body("update_time", greaterThanOrEqualTo(created + 5000));
+        given().contentType("application/json").body(Map.of("name", "-bad"))
+                .when().patch("/scheduler/jobs/" + id).then().statusCode(400)
+                .body("message", containsString("name"));
+    }
+
+    @Test
+    void deleteRemovesTheJobItsPodsSecretAndFiles() {
+        Map<String, Object> request = job("to delete");
+        ((Map<String, Object>) request.get("runtime_environment_parameters")).put("env.API_TOKEN", "s3cr3t-value");
+        String id = Api.submit(request);
+        controller.run(jobName(id));
+        eventually().until(() -> Api.status(id).equals("IN_PROGRESS"));
+        assertThat(keys("jobs/" + id + "/")).isNotEmpty();
+        assertThat(k8s().secrets().inNamespace(NAMESPACE).withName(jobName(id) + "-env").get()).isNotNull();
+
+        given().when().delete("/scheduler/jobs/" + id).then().statusCode(204);
+
+        assertThat(kubeJob(id)).isNull();
+        assertThat(keys("jobs/" + id + "/")).isEmpty();
+        eventually().until(() -> controller.pods(jobName(id)).isEmpty());
+        eventually().until(() -> k8s().secrets().inNamespace(NAMESPACE).withName(jobName(id) + "-env").get() == null);
+        Api.get(id).statusCode(404).body("message", containsString(id));
+        given().when().delete("/scheduler/jobs/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void batchDeleteRemovesEveryGivenJobAndSkipsUnknownIds() {
+        String a = Api.submit(job("batch a"));
+        String b = Api.submit(job("batch b"));
+        given().when().delete("/scheduler/batch/jobs?job_id=" + a + "&job_id=" + b + "&job_id=unknown-id&17334")
+                .then().statusCode(204);
+        Api.get(a).statusCode(404);
+        Api.get(b).statusCode(404);
+    }
+
+    @Test
+    void countsJobsByStatus() {
+        String id = Api.submit(job("counted"));
+        controller.run(jobName(id));
+        eventually().until(() -> Api.status(id).equals("IN_PROGRESS"));
+        int running = given().when().get("/scheduler/jobs/count").then().statusCode(200).extract().path("count");
+        assertThat(running).isGreaterThanOrEqualTo(1);
+        int queued = given().when().get("/scheduler/jobs/count?status=queued").then().statusCode(200).extract().path("count");
+        controller.succeed(jobName(id), "ok");
+        eventually().until(() -> Api.status(id).equals("COMPLETED"));
+        int runningAfter = given().when().get("/scheduler/jobs/count?status=IN_PROGRESS").then().extract().path("count");
+        assertThat(runningAfter).isEqualTo(running - 1);
+        assertThat(queued).isGreaterThanOrEqualTo(0);
+        given().when().get("/scheduler/jobs/count?status=RUNNING").then().statusCode(400)
+                .body("message", containsString("status"));
+    }
+}
