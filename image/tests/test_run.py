@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import time
 
 import nbformat
@@ -199,9 +200,23 @@ def test_wrong_credentials_are_reported_as_access_denied(job):
     assert "definitely-not-the-secret" not in result.message + result.stderr + result.stdout
 
 
-def _closed_port() -> int:
-    import socket
+def test_sigterm_while_s3_hangs_exits_promptly_with_a_message(job):
+    # A server that completes the TCP handshake but never answers: the download blocks.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        process = start_executor(job.env(NBJ_S3_ENDPOINT_URL=f"http://127.0.0.1:{port}"))
+        time.sleep(3)
+        assert process.poll() is None, "the executor should still be waiting for S3"
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=30)
 
+    assert process.returncode == 143, stderr
+    assert job.termination_log.read_text().startswith("The job was stopped (SIGTERM)")
+
+
+def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]  # closed again when the with block ends

@@ -9,6 +9,7 @@ import copy
 import logging
 import os
 import shutil
+import signal
 import sys
 import time
 
@@ -24,6 +25,7 @@ from .errors import (
     EXIT_TIME_LIMIT,
     ConfigError,
     ExecutorError,
+    StopRequested,
     StorageError,
 )
 from .storage import S3Settings, Storage
@@ -76,8 +78,11 @@ def run(environ) -> int:
     redact = termination.Redactor(environ)
     _configure_logging(redact)
     termination_log = config_module.termination_log_path(environ)
+    _stop_on_sigterm()
     try:
         exit_code, message = _run_job(environ, started)
+    except StopRequested:
+        exit_code, message = EXIT_STOPPED, "The job was stopped (SIGTERM) before the notebook ran or while its outputs were uploaded; outputs may be missing."
     except ExecutorError as error:
         exit_code, message = error.exit_code, str(error)
     except Exception as error:  # a bug of ours: still tell the user something useful
@@ -110,8 +115,9 @@ def _run_job(environ, started: float) -> tuple[int, str]:
 
     nb = _read_notebook(notebook_path, cfg.input_file)
     input_metadata = copy.deepcopy(dict(nb.metadata))
-    placement = parameters.inject(nb, cfg.parameters)
-    log.info("Parameters (%d) injected %s", len(cfg.parameters), placement)
+    if cfg.parameters:
+        placement = parameters.inject(nb, cfg.parameters)
+        log.info("Injected %d parameters %s", len(cfg.parameters), placement)
 
     os.chdir(workspace.input_dir)
     result = execution.run(
@@ -122,6 +128,7 @@ def _run_job(environ, started: float) -> tuple[int, str]:
         run_timeout_seconds=cfg.run_timeout_seconds,
         run_deadline=run_deadline,
     )
+    _stop_on_sigterm()  # the event loop of the run replaced the handler and then reset it
     log.info("Run ended: %s after %.1f s", result.status, result.duration_seconds)
 
     exported = export.export_all(
@@ -143,6 +150,17 @@ def _run_job(environ, started: float) -> tuple[int, str]:
     if exit_code == EXIT_OK and exported.failed:
         exit_code = EXIT_FORMAT
     return exit_code, _summary(cfg, result, exported, changed, uploaded=True)
+
+
+def _stop_on_sigterm() -> None:
+    # The executor is PID 1 in its container: without a handler SIGTERM would be ignored and
+    # the pod would linger until SIGKILL. During the run itself execution.py handles it.
+    signal.signal(signal.SIGTERM, _raise_stop)
+
+
+def _raise_stop(signum, frame) -> None:
+    log.warning("SIGTERM received: stopping")
+    raise StopRequested()
 
 
 def _reset(workspace: Workspace) -> None:
