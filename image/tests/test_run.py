@@ -213,7 +213,7 @@ def test_sigterm_while_s3_hangs_exits_promptly_with_a_message(job):
         _, stderr = process.communicate(timeout=30)
 
     assert process.returncode == 143, stderr
-    assert job.termination_log.read_text().startswith("The job was stopped (SIGTERM)")
+    assert job.termination_log.read_text() == "The job was stopped (SIGTERM) before the notebook ran."
 
 
 def _closed_port() -> int:

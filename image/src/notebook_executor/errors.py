@@ -27,10 +27,3 @@ class StorageError(ExecutorError):
 
     exit_code = EXIT_STORAGE
 
-
-class StopRequested(BaseException):
-    """Raised by the SIGTERM handler outside the notebook run: Kubernetes is stopping the pod.
-
-    A BaseException, like KeyboardInterrupt, so that no `except Exception` on the way (one
-    failing output format, one unreadable notebook) mistakes it for an ordinary error.
-    """

@@ -25,7 +25,6 @@ from .errors import (
     EXIT_TIME_LIMIT,
     ConfigError,
     ExecutorError,
-    StopRequested,
     StorageError,
 )
 from .storage import S3Settings, Storage
@@ -78,11 +77,10 @@ def run(environ) -> int:
     redact = termination.Redactor(environ)
     _configure_logging(redact)
     termination_log = config_module.termination_log_path(environ)
-    _stop_on_sigterm()
+    sigterm = _Sigterm(termination_log)
+    sigterm.install()
     try:
-        exit_code, message = _run_job(environ, started)
-    except StopRequested:
-        exit_code, message = EXIT_STOPPED, "The job was stopped (SIGTERM) before the notebook ran or while its outputs were uploaded; outputs may be missing."
+        exit_code, message = _run_job(environ, started, sigterm)
     except ExecutorError as error:
         exit_code, message = error.exit_code, str(error)
     except Exception as error:  # a bug of ours: still tell the user something useful
@@ -94,7 +92,7 @@ def run(environ) -> int:
     return exit_code
 
 
-def _run_job(environ, started: float) -> tuple[int, str]:
+def _run_job(environ, started: float, sigterm: "_Sigterm") -> tuple[int, str]:
     cfg = config_module.load(environ)
     run_deadline = started + cfg.run_timeout_seconds if cfg.run_timeout_seconds else None
     log.info("Job %s: notebook %s, formats [%s]", cfg.job_id, cfg.input_file, ",".join(cfg.output_formats))
@@ -128,7 +126,8 @@ def _run_job(environ, started: float) -> tuple[int, str]:
         run_timeout_seconds=cfg.run_timeout_seconds,
         run_deadline=run_deadline,
     )
-    _stop_on_sigterm()  # the event loop of the run replaced the handler and then reset it
+    sigterm.uploading = True
+    sigterm.install()  # the run's event loop replaced the handler, then reset it
     log.info("Run ended: %s after %.1f s", result.status, result.duration_seconds)
 
     exported = export.export_all(
@@ -152,15 +151,31 @@ def _run_job(environ, started: float) -> tuple[int, str]:
     return exit_code, _summary(cfg, result, exported, changed, uploaded=True)
 
 
-def _stop_on_sigterm() -> None:
-    # The executor is PID 1 in its container: without a handler SIGTERM would be ignored and
-    # the pod would linger until SIGKILL. During the run itself execution.py handles it.
-    signal.signal(signal.SIGTERM, _raise_stop)
+class _Sigterm:
+    """SIGTERM outside the notebook run (execution.py handles it during the run).
 
+    The executor is PID 1 in its container, where SIGTERM without a handler is ignored. Before
+    the run there is nothing to save: report and exit at once (a blocked S3 call could not be
+    interrupted cleanly anyway). Once the outputs are being uploaded, finishing the upload
+    within the grace period is worth more than exiting early.
+    """
 
-def _raise_stop(signum, frame) -> None:
-    log.warning("SIGTERM received: stopping")
-    raise StopRequested()
+    def __init__(self, termination_log: str):
+        self.termination_log = termination_log
+        self.uploading = False
+
+    def install(self) -> None:
+        signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, signum, frame) -> None:
+        if self.uploading:
+            log.warning("SIGTERM received: finishing the upload first")
+            return
+        message = "The job was stopped (SIGTERM) before the notebook ran."
+        termination.write(self.termination_log, message)
+        log.error("Exit %d: %s", EXIT_STOPPED, message)
+        logging.shutdown()
+        os._exit(EXIT_STOPPED)
 
 
 def _reset(workspace: Workspace) -> None:
