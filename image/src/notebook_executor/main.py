@@ -12,6 +12,7 @@ import shutil
 import signal
 import sys
 import time
+from dataclasses import dataclass
 
 import nbformat
 
@@ -102,24 +103,12 @@ def _run_job(environ, started: float, sigterm: "_Sigterm") -> tuple[int, str]:
     workspace.create()
     workspace.apply_to(os.environ)
     export.use_bundled_pandoc(os.environ)
-
     storage = _storage(cfg)
-    notebook_path = os.path.join(workspace.input_dir, cfg.input_file)
-    _download_inputs(cfg, storage, workspace, notebook_path)
-    restored = side_effects.snapshot(workspace.input_dir) if cfg.package_input_folder else {}
-    submitted_copy = os.path.join(workspace.root, "submitted", cfg.input_file)
-    os.makedirs(os.path.dirname(submitted_copy), exist_ok=True)
-    shutil.copyfile(notebook_path, submitted_copy)
-
-    nb = _read_notebook(notebook_path, cfg.input_file)
-    input_metadata = copy.deepcopy(dict(nb.metadata))
-    if cfg.parameters:
-        placement = parameters.inject(nb, cfg.parameters)
-        log.info("Injected %d parameters %s", len(cfg.parameters), placement)
+    inputs = _prepare_inputs(cfg, storage, workspace)
 
     os.chdir(workspace.input_dir)
     result = execution.run(
-        nb,
+        inputs.nb,
         working_dir=workspace.input_dir,
         kernel_env=kernel_environment(os.environ),
         cell_timeout_seconds=cfg.cell_timeout_seconds,
@@ -130,25 +119,55 @@ def _run_job(environ, started: float, sigterm: "_Sigterm") -> tuple[int, str]:
     sigterm.install()  # the run's event loop replaced the handler, then reset it
     log.info("Run ended: %s after %.1f s", result.status, result.duration_seconds)
 
+    exported, changed = _publish(cfg, storage, workspace, inputs, result)
+    exit_code = RUN_EXIT_CODES[result.status]
+    if exit_code == EXIT_OK and exported.failed:
+        exit_code = EXIT_FORMAT
+    return exit_code, _summary(cfg, result, exported, changed, uploaded=True)
+
+
+@dataclass
+class _Inputs:
+    nb: nbformat.NotebookNode  # parameters injected; the run fills in the outputs
+    input_metadata: dict  # as submitted: decides the script extension
+    submitted_copy: str  # the notebook file exactly as downloaded
+    restored: side_effects.Snapshot  # the packaged folder as restored
+
+
+def _prepare_inputs(cfg, storage: Storage, workspace: Workspace) -> _Inputs:
+    notebook_path = os.path.join(workspace.input_dir, cfg.input_file)
+    _download_inputs(cfg, storage, workspace, notebook_path)
+    restored = side_effects.snapshot(workspace.input_dir) if cfg.package_input_folder else {}
+    # Kept aside: the run may well rewrite files in its folder, even the notebook.
+    submitted_copy = os.path.join(workspace.root, "submitted", cfg.input_file)
+    os.makedirs(os.path.dirname(submitted_copy), exist_ok=True)
+    shutil.copyfile(notebook_path, submitted_copy)
+
+    nb = _read_notebook(notebook_path, cfg.input_file)
+    input_metadata = copy.deepcopy(dict(nb.metadata))
+    if cfg.parameters:
+        placement = parameters.inject(nb, cfg.parameters)
+        log.info("Injected %d parameters %s", len(cfg.parameters), placement)
+    return _Inputs(nb, input_metadata, submitted_copy, restored)
+
+
+def _publish(cfg, storage: Storage, workspace: Workspace, inputs: _Inputs, result) -> tuple[export.ExportResult, list[str]]:
+    """Writes the formats and uploads them, the input copy and the side effects, whatever the result."""
     exported = export.export_all(
-        nb, cfg.output_formats, workspace.output_dir, cfg.input_file, cfg.create_time_ms, input_metadata
+        inputs.nb, cfg.output_formats, workspace.output_dir, cfg.input_file, cfg.create_time_ms, inputs.input_metadata
     )
     uploads = [(path, cfg.output_prefix + os.path.basename(path)) for _, path in exported.written]
-    uploads.append((submitted_copy, cfg.output_prefix + cfg.input_file))
+    uploads.append((inputs.submitted_copy, cfg.output_prefix + cfg.input_file))
     changed = []
     if cfg.package_input_folder:
-        changed = side_effects.changed_files(workspace.input_dir, restored, exclude={cfg.input_file})
+        changed = side_effects.changed_files(workspace.input_dir, inputs.restored, exclude={cfg.input_file})
         uploads += [(os.path.join(workspace.input_dir, *rel.split("/")), cfg.side_effects_prefix + rel) for rel in changed]
     try:
         storage.upload_files(uploads)
     except StorageError as error:
         raise StorageError(f"{_summary(cfg, result, exported, changed, uploaded=False)} {error}") from None
     log.info("Uploaded %d output files and %d side-effect files", len(uploads) - len(changed), len(changed))
-
-    exit_code = RUN_EXIT_CODES[result.status]
-    if exit_code == EXIT_OK and exported.failed:
-        exit_code = EXIT_FORMAT
-    return exit_code, _summary(cfg, result, exported, changed, uploaded=True)
+    return exported, changed
 
 
 class _Sigterm:

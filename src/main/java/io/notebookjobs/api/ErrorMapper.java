@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.notebookjobs.api.Responses.ErrorResponse;
@@ -43,6 +44,12 @@ public class ErrorMapper {
 
     @ServerExceptionMapper
     public Response json(JsonProcessingException e) {
+        return respond(400, "body: " + JsonErrors.describe(e));
+    }
+
+    /** Quarkus has its own answer for this one; ours names the field in the contract's format. */
+    @ServerExceptionMapper
+    public Response wrongType(MismatchedInputException e) {
         return respond(400, "body: " + JsonErrors.describe(e));
     }
 
