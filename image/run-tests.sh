@@ -21,8 +21,8 @@ S3PROXY_JAR=$CACHE_DIR/s3proxy-$S3PROXY_VERSION.jar
 log() { echo "run-tests: $*" >&2; }
 
 command -v java >/dev/null || { log "java is required (it runs the s3proxy S3 test server)"; exit 2; }
-"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
-  || { log "$PYTHON must be Python 3.11 or newer (the image uses 3.11)"; exit 2; }
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11, 5))' \
+  || { log "$PYTHON must be Python 3.11.5 or newer (the image uses 3.11; the lock needs 3.11.5+)"; exit 2; }
 
 # --- the venv --------------------------------------------------------------------------------
 wanted=$(cat requirements.lock requirements-test.lock pyproject.toml | "$PYTHON" -c \

@@ -168,6 +168,26 @@ def test_packaged_folder_is_restored_and_side_effects_uploaded(job):
     assert job.read(job.files_prefix + "results/deep/new.txt") == b"3 rows\n"
 
 
+def test_large_files_go_through_multipart_transfers(job):
+    big_input = bytes(range(256)) * (20 * 4096)  # 20 MiB, above the 16 MiB multipart threshold
+    job.stage_notebook(
+        notebook(
+            "data = open('big.bin', 'rb').read()\n"
+            "open('big-out.bin', 'wb').write(data[::-1] + data[:1024])\n"
+            "print(len(data))"
+        ),
+        {"big.bin": big_input},
+    )
+    result = job.run(NBJ_PACKAGE_INPUT_FOLDER="true")
+
+    assert result.returncode == 0, result.describe()
+    assert cell_text(job.executed_notebook().cells[0]).startswith(f"{len(big_input)}\n")
+    assert job.read(job.files_prefix + "big-out.bin") == big_input[::-1] + big_input[:1024]
+    assert job.keys(job.files_prefix) == [job.files_prefix + "big-out.bin"]
+    # A multipart upload's ETag is "<md5 of the part md5s>-<number of parts>".
+    assert job.s3.head_object(Bucket="notebook-jobs-test", Key=job.files_prefix + "big-out.bin")["ETag"].strip('"').endswith("-2")
+
+
 def test_unpackaged_run_downloads_only_the_notebook_and_uploads_no_side_effects(job):
     job.stage_notebook(
         notebook("import os\nprint(sorted(os.listdir('.')))\n_ = open('created.txt', 'w').write('x')"),
