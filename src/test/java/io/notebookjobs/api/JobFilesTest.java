@@ -1,0 +1,98 @@
+package io.notebookjobs.api;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.notebookjobs.testing.Api;
+import io.notebookjobs.testing.S3ProxyResource;
+import io.notebookjobs.testing.ServiceTest;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
+import io.restassured.path.json.JsonPath;
+
+/** Packaged folders, creating from an object in the bucket, listing and downloading a job's files. */
+@QuarkusTest
+@WithKubernetesTestServer
+@QuarkusTestResource(S3ProxyResource.class)
+class JobFilesTest extends ServiceTest {
+
+    @Test
+    void aPackagedFolderIsStagedWithRelativePathsAndListed() {
+        String id = Api.submit(Api.with(job("packaged"), "package_input_folder", true), Api.notebook("hello.ipynb"),
+                Map.of("data/input.csv", "a,b\n1,2\n".getBytes(StandardCharsets.UTF_8),
+                        "lib/helpers.py", "X = 1\n".getBytes(StandardCharsets.UTF_8)))
+                .statusCode(200).extract().path("job_id");
+
+        assertThat(keys("jobs/" + id + "/")).containsExactly(
+                "jobs/" + id + "/input/data/input.csv",
+                "jobs/" + id + "/input/hello.ipynb",
+                "jobs/" + id + "/input/lib/helpers.py");
+        Api.get(id).body("package_input_folder", equalTo(true))
+                .body("packaged_files", equalTo(List.of("data/input.csv", "lib/helpers.py")))
+                .body("job_files.file_format", equalTo(List.of("ipynb", "html", "input", "files")));
+    }
+
+    @Test
+    void listsAndStreamsInputsOutputsAndSideEffects() {
+        String id = Api.submit(job("outputs"));
+        long created = Api.get(id).extract().<Long>path("create_time");
+        String stamp = io.notebookjobs.notebook.OutputNames.outputFile("hello.ipynb", Instant.ofEpochMilli(created),
+                io.notebookjobs.notebook.OutputFormat.HTML, "py");
+        // What the executor would upload.
+        put("jobs/" + id + "/output/hello.ipynb", Api.notebook("hello.ipynb"));
+        put("jobs/" + id + "/output/" + stamp, "<html>ok</html>".getBytes(StandardCharsets.UTF_8));
+        put("jobs/" + id + "/files/results/summary.txt", "42\n".getBytes(StandardCharsets.UTF_8));
+
+        JsonPath files = given().when().get("/scheduler/jobs/" + id + "/files").then().statusCode(200).extract().jsonPath();
+        assertThat(files.getList("files.name")).containsExactlyInAnyOrder("input/hello.ipynb", "output/hello.ipynb",
+                "output/" + stamp, "files/results/summary.txt");
+        assertThat(files.<String>getList("files.findAll { it.name == 'output/" + stamp + "' }.format")).containsExactly("html");
+        assertThat(files.<String>getList("files.findAll { it.kind == 'side_effect' }.name"))
+                .containsExactly("files/results/summary.txt");
+        assertThat(files.<Integer>getList("files.findAll { it.name == 'files/results/summary.txt' }.size")).containsExactly(3);
+
+        // job_files points at the same path the executor writes.
+        assertThat(Api.get(id).extract().jsonPath().<String>getList("job_files.file_path")).contains("output/" + stamp);
+
+        String html = given().when().get("/scheduler/jobs/" + id + "/files/output/" + stamp).then().statusCode(200)
+                .header("Content-Type", "text/html; charset=utf-8")
+                .header("Content-Disposition", "attachment; filename=\"" + stamp + "\"; filename*=UTF-8''" + stamp)
+                .extract().asString();
+        assertThat(html).isEqualTo("<html>ok</html>");
+        given().when().get("/scheduler/jobs/" + id + "/files/files/results/summary.txt").then().statusCode(200)
+                .body(equalTo("42\n"));
+        given().when().get("/scheduler/jobs/" + id + "/files/output/missing.html").then().statusCode(404);
+        given().when().get("/scheduler/jobs/" + id + "/files/output/../../other/input/x").then().statusCode(404);
+        given().when().get("/scheduler/jobs/" + id + "/files/secrets/x").then().statusCode(404);
+        given().when().get("/scheduler/jobs/" + id + "/download_files?redownload=true").then().statusCode(204);
+    }
+
+    @Test
+    void aJsonCreateStagesACopyOfAnObjectAlreadyInTheBucket() {
+        String folder = "users/alice/project-" + System.nanoTime() + "/";
+        put(folder + "hello.ipynb", Api.notebook("hello.ipynb"));
+        put(folder + "data/input.csv", "a\n1\n".getBytes(StandardCharsets.UTF_8));
+        Map<String, Object> request = Api.with(Api.with(job("from bucket"), "input_uri",
+                "s3://" + S3ProxyResource.BUCKET + "/" + folder + "hello.ipynb"), "package_input_folder", true);
+
+        String id = given().contentType("application/json").body(Api.json(request)).when().post("/scheduler/jobs")
+                .then().statusCode(200).extract().path("job_id");
+
+        assertThat(keys("jobs/" + id + "/")).containsExactly("jobs/" + id + "/input/data/input.csv",
+                "jobs/" + id + "/input/hello.ipynb");
+        Api.get(id).body("input_filename", equalTo("hello.ipynb"))
+                .body("packaged_files", equalTo(List.of("data/input.csv")));
+        // Deleting the job removes its copy, never the user's original.
+        given().when().delete("/scheduler/jobs/" + id).then().statusCode(204);
+        assertThat(keys(folder)).hasSize(2);
+    }
+}
