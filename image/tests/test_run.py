@@ -89,6 +89,17 @@ def test_cell_error_exits_1_uploads_partial_outputs_and_names_the_cell(job):
     assert "ValueError" in job.read(job.output_name("html")).decode()
 
 
+def test_kernel_death_exits_1_with_partial_outputs(job):
+    job.stage_notebook(notebook("print('alive')", "import os\nos._exit(9)", "print('never')"))
+    result = job.run()
+
+    assert result.returncode == 1, result.describe()
+    assert result.message == (
+        "The kernel died while running cell 2 (out of memory?). Outputs up to that cell were uploaded."
+    )
+    assert cell_text(job.executed_notebook().cells[0]) == "alive\n"
+
+
 def test_missing_kernel_is_a_clear_configuration_error(job):
     job.stage_notebook(notebook("print(1)", kernel="no-such-kernel"))
     result = job.run()
