@@ -37,12 +37,13 @@
 : "${SIM_S3_BUCKET:=notebook-jobs}"
 : "${SIM_S3_REGION:=us-east-1}"
 : "${SIM_PROCESS_NODE_NAME:=sim-process-node}"
-# PATH used to resolve a pod container's command on the process node; by default
-# the executor venv's bin dir (if any) in front of the normal PATH.
-: "${SIM_PROCESS_NODE_PATH:=${SIM_EXECUTOR_BIN:+$SIM_EXECUTOR_BIN:}$PATH}"
 : "${SIM_READY_TIMEOUT:=120}"
 
 SIM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# PATH used to resolve a pod container's command on the process node: the
+# executor venv's bin dir (SIM_EXECUTOR_BIN) if given, the caller's PATH, and
+# last testdata/ so the smoke test's fake-executor resolves too.
+: "${SIM_PROCESS_NODE_PATH:=${SIM_EXECUTOR_BIN:+$SIM_EXECUTOR_BIN:}$PATH:$SIM_ROOT/testdata}"
 SIM_BIN_K8S="$SIM_CACHE_DIR/bin/kubernetes-$SIM_K8S_VERSION"
 SIM_BIN_ETCD="$SIM_CACHE_DIR/bin/etcd-$SIM_ETCD_VERSION"
 SIM_BIN_KWOK="$SIM_CACHE_DIR/bin/kwok-$SIM_KWOK_VERSION"

@@ -45,7 +45,7 @@ public record Quantity(String text, BigDecimal value) implements Comparable<Quan
         BigDecimal value;
         if (suffix == null) {
             value = number;
-        } else if (suffix.charAt(0) == 'e' || suffix.charAt(0) == 'E') {
+        } else if (suffix.length() > 1 && (suffix.charAt(0) == 'e' || suffix.charAt(0) == 'E') && suffix.charAt(1) != 'i') {
             value = number.scaleByPowerOfTen(Integer.parseInt(suffix.substring(1)));
         } else {
             value = number.multiply(MULTIPLIERS.get(suffix));
