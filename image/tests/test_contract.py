@@ -78,6 +78,11 @@ def test_fixture_is_consistent_with_its_sample_job(contract_fixture):
     assert env["NBJ_CREATE_TIME"] == str(job["create_time"])
     assert json.loads(env["NBJ_PARAMETERS"]) == job["parameters"]
     assert env["NBJ_JOB_NAME"] == job["job_name"]
+    assert env["NBJ_TERMINATION_LOG"] == contract_fixture["container"]["terminationMessagePath"]
+    # Kubernetes kills the pod at the deadline: the executor's own limit must come first.
+    assert job["activeDeadlineSeconds"] > int(env["NBJ_RUN_TIMEOUT_SECONDS"])
+    security = contract_fixture["container"]["securityContext"]
+    assert security["readOnlyRootFilesystem"] is True and security["runAsNonRoot"] is True
     # The work directory and /tmp are the writable volumes of a read-only root file system.
     mounts = {mount["mountPath"] for mount in contract_fixture["container"]["volumeMounts"]}
     assert env["NBJ_WORK_DIR"] in mounts and "/tmp" in mounts
@@ -117,8 +122,8 @@ def test_executor_runs_the_sample_job_from_the_fixture(contract_fixture, s3_serv
     assert output_keys == sorted(contract_fixture["s3"]["expectedOutputKeys"])
 
     side_effect_keys = list_keys(s3, env["NBJ_SIDE_EFFECTS_PREFIX"], bucket)
+    assert side_effect_keys == sorted(contract_fixture["s3"]["expectedSideEffectKeys"])
     summary_key = env["NBJ_SIDE_EFFECTS_PREFIX"] + "results/summary.txt"
-    assert side_effect_keys == [summary_key]
     job = contract_fixture["job"]
     rows = len((FIXTURES_DIR / "contract" / "data" / "input.csv").read_text().splitlines()) - 1
     greeting = contract_fixture["secrets"][f"{job['job_name']}-env"]["GREETING"]

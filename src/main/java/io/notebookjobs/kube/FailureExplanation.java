@@ -19,7 +19,8 @@ final class FailureExplanation {
         if ("DeadlineExceeded".equals(failed.getReason())) {
             Long deadline = job.getSpec().getActiveDeadlineSeconds();
             return "Stopped after running longer than its maximum run time"
-                    + (deadline == null ? "" : " (" + deadline + " s including the upload allowance)")
+                    + (deadline == null ? "" : " (the Job's deadline of " + deadline
+                            + " s covers waiting for a node, running and uploading)")
                     + ". Ask for a longer timeout_seconds if the notebook needs more time.";
         }
         Optional<Pod> lastFailed = pods.stream()

@@ -1,5 +1,6 @@
 package io.notebookjobs.kube;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +65,7 @@ public class JobManifests {
                 .withBackoffLimit(settings.maxRetries())
                 .withCompletions(1)
                 .withParallelism(1)
-                .withActiveDeadlineSeconds(settings.timeout().plus(config.runtime().uploadAllowance()).toSeconds())
+                .withActiveDeadlineSeconds(activeDeadline(settings).toSeconds())
                 .withNewTemplate()
                 .withNewMetadata()
                 .withLabels(labels)
@@ -74,6 +75,16 @@ public class JobManifests {
                 .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /**
+     * Kubernetes counts the deadline from the Job's start, which includes waiting for a node; the
+     * executor counts its run time from its own start. The deadline leaves room for both waiting
+     * (up to the scheduling timeout) and uploading, so the executor always stops first and keeps
+     * its outputs.
+     */
+    Duration activeDeadline(RunSettings settings) {
+        return settings.timeout().plus(config.kube().schedulingTimeout()).plus(config.runtime().uploadAllowance());
     }
 
     /** The user's environment values, referenced from the Job by {@code secretKeyRef}. */
@@ -220,8 +231,12 @@ public class JobManifests {
         return env;
     }
 
-    private static EnvVar literal(String name, String value) {
-        return new EnvVarBuilder().withName(name).withValue(value).build();
+    /**
+     * A value Kubernetes must pass through as is: it expands {@code $(VAR)} and turns {@code $$}
+     * into {@code $} in literal values, so every {@code $} is doubled.
+     */
+    static EnvVar literal(String name, String value) {
+        return new EnvVarBuilder().withName(name).withValue(value.replace("$", "$$")).build();
     }
 
     private static EnvVar fromSecret(String name, String secret, String key, boolean optional) {

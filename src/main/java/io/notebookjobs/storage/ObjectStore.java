@@ -28,8 +28,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 import software.amazon.awssdk.transfer.s3.S3TransferManager;
-import software.amazon.awssdk.transfer.s3.model.CompletedCopy;
-import software.amazon.awssdk.transfer.s3.model.CompletedFileUpload;
 
 /**
  * The bucket, as the service uses it: staging uploads all-or-nothing, listing and streaming a
@@ -82,44 +80,54 @@ public class ObjectStore {
      * failure the prefix is emptied again before the error is thrown.
      */
     public void uploadAll(String prefix, List<LocalFile> files) {
-        List<CompletableFuture<CompletedFileUpload>> uploads = new ArrayList<>();
+        List<CompletableFuture<?>> uploads = new ArrayList<>();
         for (LocalFile file : files) {
-            uploads.add(transfers.uploadFile(u -> u
+            uploads.add(started(() -> transfers.uploadFile(u -> u
                     .source(file.path())
                     .putObjectRequest(p -> p.bucket(bucket).key(prefix + file.relativePath())
                             .contentType(contentTypeOf(file.relativePath()))))
-                    .completionFuture());
+                    .completionFuture()));
         }
         allOrNothing(prefix, uploads);
     }
 
     /** Server-side copies, all-or-nothing under {@code targetPrefix} like {@link #uploadAll}. */
     public void copyAll(String targetPrefix, List<Copy> copies) {
-        List<CompletableFuture<CompletedCopy>> futures = new ArrayList<>();
+        List<CompletableFuture<?>> futures = new ArrayList<>();
         for (Copy copy : copies) {
-            futures.add(transfers.copy(c -> c.copyObjectRequest(r -> r
+            futures.add(started(() -> transfers.copy(c -> c.copyObjectRequest(r -> r
                     .sourceBucket(bucket).sourceKey(copy.sourceKey())
                     .destinationBucket(bucket).destinationKey(copy.targetKey())))
-                    .completionFuture());
+                    .completionFuture()));
         }
         allOrNothing(targetPrefix, futures);
     }
 
-    private void allOrNothing(String prefix, List<? extends CompletableFuture<?>> futures) {
+    /** A transfer that fails to start (a file gone missing) fails like one that fails later. */
+    private static CompletableFuture<?> started(java.util.function.Supplier<CompletableFuture<?>> transfer) {
         try {
-            CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).join();
-        } catch (CompletionException e) {
-            futures.forEach(f -> f.cancel(true));
-            // Let every transfer settle before cleaning up, or a late one would re-create an object.
-            for (CompletableFuture<?> f : futures) {
-                try {
-                    f.join();
-                } catch (RuntimeException ignored) {
-                    // the first failure is the one reported
+            return transfer.get();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private void allOrNothing(String prefix, List<? extends CompletableFuture<?>> futures) {
+        Throwable failure = null;
+        // Wait for every transfer to settle, failed or not: cleaning up while one still runs would
+        // let it re-create an object afterwards.
+        for (CompletableFuture<?> f : futures) {
+            try {
+                f.join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                if (failure == null) {
+                    failure = e.getCause() != null ? e.getCause() : e;
                 }
             }
+        }
+        if (failure != null) {
             deletePrefixQuietly(prefix);
-            throw new StorageException("upload to s3://" + bucket + "/" + prefix + " failed", e.getCause());
+            throw new StorageException("upload to s3://" + bucket + "/" + prefix + " failed", failure);
         }
     }
 

@@ -82,7 +82,7 @@ class JobLifecycleTest extends ServiceTest {
     @Test
     void exceedingTheMaximumRunTimeIsExplained() {
         String id = Api.submit(Api.with(job("too long"), "timeout_seconds", 60));
-        assertThat(kubeJob(id).getSpec().getActiveDeadlineSeconds()).isEqualTo(60 + 300);
+        assertThat(kubeJob(id).getSpec().getActiveDeadlineSeconds()).isEqualTo(60 + 300 + 300);
         controller.run(jobName(id));
         controller.deadlineExceeded(jobName(id));
         eventually().until(() -> Api.status(id).equals("FAILED"));

@@ -71,7 +71,8 @@ class JobManifestsTest {
         assertThat(AnnotationJson.read(job, Labels.JOB_DATA, JobRecord.class)).contains(record("alice@example.com"));
         assertThat(job.getSpec().getBackoffLimit()).isZero();
         assertThat(job.getSpec().getCompletions()).isEqualTo(1);
-        assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(3600 + 300);
+        // run time + scheduling timeout + upload allowance
+        assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(3600 + 300 + 300);
         assertThat(job.getSpec().getTtlSecondsAfterFinished()).as("Jobs are the history: never expire them").isNull();
     }
 
@@ -156,5 +157,11 @@ class JobManifestsTest {
                 .isEqualTo("metadata.labels['batch.kubernetes.io/job-name']");
         assertThat(job.getSpec().getTemplate().getSpec().getServiceAccountName()).isEqualTo("notebook-executor");
         assertThat(env(job, "NBJ_PARAMETERS")).get().extracting(EnvVar::getValue).isEqualTo("{\"region\":\"'eu'\"}");
+    }
+
+    @Test
+    void literalValuesSurviveKubernetesVariableExpansion() {
+        assertThat(JobManifests.literal("NBJ_PARAMETERS", "{\"p\":\"'$(HOME) costs $$5'\"}").getValue())
+                .isEqualTo("{\"p\":\"'$$(HOME) costs $$$$5'\"}");
     }
 }
