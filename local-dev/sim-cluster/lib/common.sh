@@ -60,12 +60,35 @@ die() { printf '[sim-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 # kubectl from the pinned build, always against this cluster.
 kctl() { "$SIM_BIN_K8S/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
-# pid_of NAME: print the PID recorded for NAME if that process still runs.
+# proc_field PID N: field N of /proc/PID/stat (state is 3, start time 22),
+# counted after the command name, which may contain spaces.
+proc_field() {
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
+  stat="${stat##*) }"
+  local -a fields
+  read -r -a fields <<<"$stat"
+  echo "${fields[$(($2 - 3))]}"
+}
+
+# alive PID: running and not a zombie (PID 1 here reaps orphans with a delay,
+# and kill -0 succeeds on a zombie).
+alive() {
+  local state
+  state="$(proc_field "$1" 3)" || return 1
+  [[ $state != Z ]]
+}
+
+# pid_of NAME: print the PID recorded for NAME if that very process still
+# runs. The pid file also holds the process start time, so a PID reused by an
+# unrelated process after a reboot or crash is never mistaken for ours.
 pid_of() {
-  local f="$PID_DIR/$1.pid" pid
-  [[ -f $f ]] || return 1
-  pid="$(<"$f")"
-  [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null || return 1
+  local pidfile="$PID_DIR/$1.pid" pid started
+  [[ -f $pidfile ]] || return 1
+  read -r pid started <"$pidfile" || true
+  [[ -n $pid && -n $started ]] || return 1
+  alive "$pid" || return 1
+  [[ $(proc_field "$pid" 22) == "$started" ]] || return 1
   echo "$pid"
 }
 
@@ -81,7 +104,7 @@ start_bg() {
   fi
   mkdir -p "$LOG_DIR" "$PID_DIR"
   setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
-  echo $! >"$PID_DIR/$name.pid"
+  echo "$! $(proc_field $! 22)" >"$PID_DIR/$name.pid"
   log "started $name (pid $!, log $LOG_DIR/$name.log)"
 }
 
@@ -95,10 +118,10 @@ stop_pid() {
   fi
   kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
+    alive "$pid" || break
     sleep 0.1
   done
-  if kill -0 "$pid" 2>/dev/null; then
+  if alive "$pid"; then
     log "$name (pid $pid) ignored SIGTERM for 10s, sending SIGKILL"
     kill -KILL "$pid" 2>/dev/null || true
   fi

@@ -21,6 +21,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	listersv1 "k8s.io/client-go/listers/core/v1"
@@ -69,7 +70,8 @@ func newKubelet(client kubernetes.Interface, cfg *config) *kubelet {
 }
 
 func (k *kubelet) run(ctx context.Context) {
-	factory := informers.NewSharedInformerFactoryWithOptions(k.client, 0,
+	// A 30s resync re-runs sync for every pod, which re-posts lost statuses.
+	factory := informers.NewSharedInformerFactoryWithOptions(k.client, 30*time.Second,
 		informers.WithTweakListOptions(func(o *metav1.ListOptions) {
 			o.FieldSelector = fields.OneTermEqualSelector("spec.nodeName", k.cfg.nodeName).String()
 		}))
@@ -144,7 +146,16 @@ func (k *kubelet) sync(ctx context.Context, key string) error {
 		}
 		return k.finalize(ctx, pod)
 	}
-	if isTerminal(pod.Status.Phase) || run != nil {
+	if run != nil {
+		if run.finished() && run.started && !isTerminal(pod.Status.Phase) {
+			// The final status did not make it (API server down for longer
+			// than the retries): post it again, as the kubelet's status
+			// manager does on its periodic sync.
+			go k.updateStatus(ctx, run, pod.DeepCopy())
+		}
+		return nil
+	}
+	if isTerminal(pod.Status.Phase) {
 		return nil
 	}
 	if pod.Status.Phase == corev1.PodRunning {
@@ -479,7 +490,7 @@ func logTail(path string, lines, maxBytes int) string {
 
 // markLost fails a pod whose process this harness no longer has (restarted).
 func (k *kubelet) markLost(ctx context.Context, pod *corev1.Pod) error {
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	return retry.OnError(statusBackoff, retriable, func() error {
 		live, err := k.client.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
 		if err != nil || live.UID != pod.UID || isTerminal(live.Status.Phase) {
 			return client404(err)
@@ -512,8 +523,16 @@ func client404(err error) error {
 
 // updateStatus posts the pod status computed from the local container states,
 // as the kubelet's status manager does (conditions, phase, container statuses).
+// statusBackoff retries every second for three minutes: a final status must
+// survive an API server restart, and right after binding the Node authorizer
+// may not yet know the pod (Forbidden) for a moment.
+// (No Cap: wait.Backoff stops retrying once a Cap is reached.)
+var statusBackoff = wait.Backoff{Duration: time.Second, Factor: 1, Jitter: 0.1, Steps: 180}
+
+func retriable(err error) bool { return !apierrors.IsNotFound(err) }
+
 func (k *kubelet) updateStatus(ctx context.Context, run *podRun, pod *corev1.Pod) {
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	err := retry.OnError(statusBackoff, retriable, func() error {
 		live, err := k.client.CoreV1().Pods(pod.Namespace).Get(ctx, pod.Name, metav1.GetOptions{})
 		if err != nil || live.UID != run.uid || isTerminal(live.Status.Phase) {
 			return client404(err)
