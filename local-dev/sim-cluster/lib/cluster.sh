@@ -193,6 +193,13 @@ cmd_env() {
   fi
 }
 
+# The Go module and build caches (several GB) are only needed to rebuild;
+# the binaries in bin/ are all a cluster needs.
+cmd_prune() {
+  rm -rf "$SIM_CACHE_DIR/go" "$SIM_CACHE_DIR/src"
+  log "removed the Go caches under $SIM_CACHE_DIR (binaries kept in $SIM_CACHE_DIR/bin)"
+}
+
 cmd_reset() {
   cmd_down
   [[ -d $SIM_STATE_DIR ]] && rm -rf "$SIM_STATE_DIR"

@@ -79,14 +79,19 @@ func TestPathMapRewrite(t *testing.T) {
 		{"/work/sub", "/h/sub"},
 		{"/work", "/h/work"},
 		{"/dev/termination-log", "/h/tl"},
+		{"/h", "/never-applied-to-a-replacement"},
 	}
 	for in, want := range map[string]string{
-		"/work":                "/h/work",
-		"/work/input/a.ipynb":  "/h/work/input/a.ipynb",
-		"/work/sub/x":          "/h/sub/x",
-		"/workspace":           "/workspace",
-		"/dev/termination-log": "/h/tl",
-		"relative/work":        "relative/work",
+		"/work":                        "/h/work",
+		"/work/input/a.ipynb":          "/h/work/input/a.ipynb",
+		"/work/sub/x":                  "/h/sub/x",
+		"/workspace":                   "/workspace",
+		"/dev/termination-log":         "/h/tl",
+		"relative/work":                "relative/work",
+		"--out=/work/o.ipynb":          "--out=/h/work/o.ipynb",
+		"PYTHONPATH=/work/a:/work/sub": "PYTHONPATH=/h/work/a:/h/sub",
+		"echo x > /dev/termination-log; cat '/work/f'": "echo x > /h/tl; cat '/h/work/f'",
+		"/workdir /work": "/workdir /h/work",
 	} {
 		if got := m.rewrite(in); got != want {
 			t.Errorf("rewrite(%q) = %q, want %q", in, got, want)

@@ -21,16 +21,44 @@ import (
 // to host paths; the longest matching prefix wins.
 type pathMap []struct{ container, host string }
 
+// rewrite replaces every occurrence of a mapped container path in v that
+// stands as a path of its own: at the start or after a separator such as
+// space, '=', ':' or a quote (so "--out=/work/x", "a:/work/b" and shell
+// scripts are covered), and followed by the end, '/' or a separator. One
+// pass, so a replacement is never rewritten again.
 func (m pathMap) rewrite(v string) string {
-	for _, e := range m {
-		if v == e.container {
-			return e.host
+	var b strings.Builder
+	for i := 0; i < len(v); {
+		if i == 0 || strings.IndexByte(pathBefore, v[i-1]) >= 0 {
+			if e, ok := m.matchAt(v, i); ok {
+				b.WriteString(e.host)
+				i += len(e.container)
+				continue
+			}
 		}
-		if strings.HasPrefix(v, strings.TrimSuffix(e.container, "/")+"/") {
-			return e.host + v[len(strings.TrimSuffix(e.container, "/")):]
+		b.WriteByte(v[i])
+		i++
+	}
+	return b.String()
+}
+
+const (
+	pathBefore = " \t\n=:'\"(;,>|&"
+	pathAfter  = "/ \t\n'\":;),|&<>"
+)
+
+func (m pathMap) matchAt(v string, i int) (struct{ container, host string }, bool) {
+	for _, e := range m { // longest container path first
+		c := strings.TrimSuffix(e.container, "/")
+		if c == "" || !strings.HasPrefix(v[i:], c) {
+			continue
+		}
+		end := i + len(c)
+		if end == len(v) || strings.IndexByte(pathAfter, v[end]) >= 0 {
+			return struct{ container, host string }{c, e.host}, true
 		}
 	}
-	return v
+	return struct{ container, host string }{}, false
 }
 
 func (k *kubelet) pathMap(run *podRun, pod *corev1.Pod, c *corev1.Container) (pathMap, error) {

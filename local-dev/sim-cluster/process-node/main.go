@@ -257,7 +257,7 @@ func renewLease(ctx context.Context, client kubernetes.Interface, cfg *config) {
 	if apierrors.IsNotFound(err) {
 		lease = &coordinationv1.Lease{
 			ObjectMeta: metav1.ObjectMeta{Name: cfg.nodeName, Namespace: corev1.NamespaceNodeLease},
-			Spec: coordinationv1.LeaseSpec{HolderIdentity: &cfg.nodeName, LeaseDurationSeconds: &dur, RenewTime: &now},
+			Spec:       coordinationv1.LeaseSpec{HolderIdentity: &cfg.nodeName, LeaseDurationSeconds: &dur, RenewTime: &now},
 		}
 		if node, nerr := client.CoreV1().Nodes().Get(ctx, cfg.nodeName, metav1.GetOptions{}); nerr == nil {
 			lease.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Node", Name: node.Name, UID: node.UID}}
@@ -273,4 +273,3 @@ func renewLease(ctx context.Context, client kubernetes.Interface, cfg *config) {
 		klog.Warningf("renew lease: %v", err)
 	}
 }
-
