@@ -168,6 +168,18 @@ cmd_restart_apiserver() {
   log "kubeconfig: $KUBECONFIG_ADMIN"
 }
 
+# Picks up a new SIM_EXECUTOR_BIN / SIM_PROCESS_NODE_PATH or harness build.
+# Pods it was running are marked Failed when it comes back (processes lost).
+cmd_restart_process_node() {
+  is_running kube-apiserver || die "the cluster is not running; use '$0 up'"
+  build_process_node
+  stop_pid process-node
+  start_process_node
+  wait_for "process node Ready" 60 "$LOG_DIR/process-node.log" \
+    kctl wait --for=condition=Ready "node/$SIM_PROCESS_NODE_NAME" --timeout=1s
+  log "process node restarted (PATH for pods: $SIM_PROCESS_NODE_PATH)"
+}
+
 cmd_status() {
   local c pid rc=0
   for c in "${COMPONENTS[@]}"; do
