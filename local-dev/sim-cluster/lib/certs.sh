@@ -32,8 +32,8 @@ new_cert() {
 # it can be copied or handed to any client (fabric8, kubectl, client-go).
 write_kubeconfig() {
   local file=$1 cert=$2
-  [[ -f $file ]] && return 0
-  cat >"$file" <<KUBECONFIG
+  # Rewritten on every `up` so a changed SIM_APISERVER_PORT takes effect.
+  cat >"$file.tmp" <<KUBECONFIG
 apiVersion: v1
 kind: Config
 clusters:
@@ -54,7 +54,8 @@ contexts:
     namespace: $SIM_NAMESPACE
 current-context: sim-cluster
 KUBECONFIG
-  chmod 600 "$file"
+  chmod 600 "$file.tmp"
+  mv "$file.tmp" "$file"
 }
 
 ensure_pki() {

@@ -128,9 +128,31 @@ ensure_namespace() {
     kctl -n "$SIM_NAMESPACE" get serviceaccount default
 }
 
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Fail fast, naming the port, when something else already listens where a
+# component that is not running yet wants to listen.
+check_ports() {
+  local -A ports=(
+    [etcd]="$SIM_ETCD_PORT $SIM_ETCD_PEER_PORT" [kube-apiserver]=$SIM_APISERVER_PORT
+    [kube-controller-manager]=$SIM_CONTROLLER_MANAGER_PORT [kube-scheduler]=$SIM_SCHEDULER_PORT
+    [kwok]=$SIM_KWOK_PORT [process-node]=$SIM_PROCESS_NODE_PORT [s3proxy]=$SIM_S3_PORT
+  )
+  local c p
+  for c in "${!ports[@]}"; do
+    is_running "$c" && continue
+    for p in ${ports[$c]}; do
+      if port_taken "$p"; then
+        die "port $p (for $c) is already in use on 127.0.0.1; pick other ports with SIM_PORT_BASE"
+      fi
+    done
+  done
+}
+
 cmd_up() {
   local start=$SECONDS n_nodes
   cmd_build
+  check_ports
   mkdir -p "$SIM_STATE_DIR" "$LOG_DIR" "$PID_DIR"
   ensure_pki
   start_etcd
