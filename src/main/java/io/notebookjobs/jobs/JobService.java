@@ -156,27 +156,37 @@ public class JobService {
         }
     }
 
+    /**
+     * Creates the user's Secret, the Job, then hands the Secret to the Job, so the garbage
+     * collector deletes them together. Either all three happen or nothing is left.
+     */
     private void createInCluster(JobRecord record, RunSettings settings, JobPaths paths, String image) {
         Job job = manifests.job(record, settings, paths, image);
         Secret secret = settings.env().isEmpty() ? null : writer.create(manifests.envSecret(record, settings.env()));
-        Job created;
+        Job created = null;
         try {
             created = writer.create(job);
-        } catch (RuntimeException e) {
             if (secret != null) {
-                writer.deleteSecret(secret.getMetadata().getName());
+                writer.adopt(secret, created);
+            }
+        } catch (RuntimeException e) {
+            if (created != null) {
+                deleteQuietly(() -> writer.deleteJob(job.getMetadata().getName()));
+            }
+            if (secret != null) {
+                deleteQuietly(() -> writer.deleteSecret(secret.getMetadata().getName()));
             }
             throw e;
         }
-        if (secret != null) {
-            try {
-                writer.adopt(secret, created);
-            } catch (RuntimeException e) {
-                // The job runs either way; the Secret is left for the cleanup of labelled orphans.
-                LOG.warnf("Job %s: could not attach its Secret to the Job (%s)", record.jobId(), e.getMessage());
-            }
-        }
         cache.await(created.getMetadata().getName(), JobCache.hasVersion(created.getMetadata().getResourceVersion()));
+    }
+
+    private static void deleteQuietly(Runnable delete) {
+        try {
+            delete.run();
+        } catch (RuntimeException e) {
+            LOG.warnf("Cleanup after a failed create failed too: %s", e.getMessage());
+        }
     }
 
     private void checkRecordSize(JobRecord record) {
