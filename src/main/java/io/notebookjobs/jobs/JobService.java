@@ -136,7 +136,7 @@ public class JobService {
             String jobId = UUID.randomUUID().toString();
             JobRecord record = new JobRecord(jobId, name, owner, staging.inputFilename(), environment.name(),
                     settings.echo(), formats, parameters, tags, request.computeType(), token, null, null, packaged,
-                    staging.packagedFiles(), clock.millis(), settings.timeout().toSeconds(), settings.maxRetries(),
+                    staging.packagedFiles().stream().sorted().toList(), clock.millis(), settings.timeout().toSeconds(), settings.maxRetries(),
                     staging.notebook().scriptExtension());
             checkRecordSize(record);
             JobPaths paths = JobPaths.forJob(store.root(), jobId);

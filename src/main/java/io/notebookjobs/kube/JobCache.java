@@ -67,7 +67,7 @@ public class JobCache {
         stop();
     }
 
-    /** Starts the informers and waits, at most the configured sync timeout, for their first list. */
+    /** Starts the informers; their first lists arrive in the background. */
     public synchronized void start() {
         if (jobs != null) {
             return;
@@ -113,19 +113,20 @@ public class JobCache {
         CompletableFuture<?> all = CompletableFuture.allOf(
                 jobs.start().toCompletableFuture(), pods.start().toCompletableFuture(),
                 events.start().toCompletableFuture());
+        // Boot does not wait: probes must answer while the API server is slow. Readiness stays
+        // down until the first lists arrive, and a missed deadline is reported loudly.
         Duration timeout = config.kube().informerSyncTimeout();
-        try {
-            all.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            LOG.infof("Watching Jobs, Pods and Events in namespace %s", namespace);
-        } catch (TimeoutException e) {
-            LOG.errorf("The Kubernetes API did not answer within %s s; the service stays unready until it does",
-                    timeout.toSeconds());
-        } catch (ExecutionException e) {
-            LOG.errorf("Cannot watch namespace %s: %s; the service stays unready until it can", namespace,
-                    e.getCause().getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        all.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, error) -> {
+            if (error == null) {
+                LOG.infof("Watching Jobs, Pods and Events in namespace %s", namespace);
+            } else if (error instanceof TimeoutException) {
+                LOG.errorf("The Kubernetes API did not answer within %s s; the service stays unready until it does",
+                        timeout.toSeconds());
+            } else {
+                LOG.errorf("Cannot watch namespace %s: %s; the service stays unready until it can", namespace,
+                        error.getMessage());
+            }
+        });
     }
 
     public synchronized void stop() {

@@ -62,7 +62,7 @@ public final class JobStateMapper {
                     ? "Waiting: the Kubernetes Job is suspended (for example by a queueing system) and starts when it is resumed."
                     : null, null, null);
         }
-        Optional<Pod> current = PodFacts.newest(pods);
+        Optional<Pod> current = PodFacts.current(pods);
         if (current.isPresent() && PodFacts.isRunning(current.get())) {
             return JobState.of(JobStatus.IN_PROGRESS, null, start, null);
         }

@@ -36,8 +36,14 @@ final class PodFacts {
         return Times.parse(pod.getMetadata().getCreationTimestamp()).orElse(Instant.EPOCH);
     }
 
-    static Optional<Pod> newest(List<Pod> pods) {
-        return pods.stream().max(Comparator.comparing(PodFacts::created));
+    /**
+     * The pod that speaks for the job now: the newest one still alive, else the newest that ended.
+     * Creation times have a one-second resolution, so a retry created in the same second as the
+     * failed attempt must still win.
+     */
+    static Optional<Pod> current(List<Pod> pods) {
+        Optional<Pod> alive = pods.stream().filter(p -> !isFinished(p)).max(Comparator.comparing(PodFacts::created));
+        return alive.isPresent() ? alive : pods.stream().max(Comparator.comparing(PodFacts::created));
     }
 
     static Optional<ContainerStatus> executorStatus(Pod pod) {

@@ -9,45 +9,22 @@ import static org.hamcrest.Matchers.notNullValue;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.notebookjobs.testing.Api;
-import io.notebookjobs.testing.FakeJobController;
 import io.notebookjobs.testing.S3ProxyResource;
-import io.notebookjobs.testing.S3ProxyServer;
+import io.notebookjobs.testing.ServiceTest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.kubernetes.client.KubernetesServer;
-import io.quarkus.test.kubernetes.client.KubernetesTestServer;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import software.amazon.awssdk.services.s3.S3Client;
 
 @QuarkusTest
 @WithKubernetesTestServer
 @QuarkusTestResource(S3ProxyResource.class)
-class CreateJobTest {
-
-    @KubernetesTestServer
-    KubernetesServer server;
-
-    @S3ProxyResource.InjectS3
-    S3ProxyServer s3;
-
-    FakeJobController controller;
-
-    @BeforeEach
-    void startController() {
-        controller = FakeJobController.start(server.getClient(), "test");
-    }
-
-    @AfterEach
-    void stopController() {
-        controller.close();
-    }
+class CreateJobTest extends ServiceTest {
 
     @Test
     void multipartCreateStagesTheNotebookAndCreatesALabelledJob() {
@@ -73,6 +50,16 @@ class CreateJobTest {
                     .contents().stream().map(o -> o.key()).toList();
             assertThat(keys).containsExactly("jobs/" + id + "/input/hello.ipynb");
         }
+    }
+
+    @Test
+    void theJobPartMayComeAsAFileLikeCurlsAtSyntax() {
+        // curl -F job=@job.json -F input=@hello.ipynb sends the job part with a file name.
+        String id = given()
+                .multiPart("job", "job.json", Api.json(Api.createJob("from files")).getBytes(), "application/json")
+                .multiPart("input", "hello.ipynb", Api.notebook("hello.ipynb"))
+                .when().post("/scheduler/jobs").then().statusCode(200).extract().path("job_id");
+        Api.get(id).body("name", equalTo("from files"));
     }
 
     @Test

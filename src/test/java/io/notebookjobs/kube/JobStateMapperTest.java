@@ -145,4 +145,13 @@ class JobStateMapperTest {
         assertThat(map(job, List.of(disrupted), CREATED.plusSeconds(60)).message())
                 .startsWith("The pod was stopped by Kubernetes (PreemptionByScheduler)");
     }
+
+    @Test
+    void aRetryCreatedInTheSameSecondAsTheFailedAttemptSpeaksForTheJob() {
+        Pod failed = pod("Failed").build();
+        Pod retry = pod("Running").editMetadata().withName("nb-job-x-fghij").endMetadata().build();
+        Job job = job().editSpec().withBackoffLimit(1).endSpec().editStatus().withFailed(1).endStatus().build();
+        assertThat(map(job, List.of(retry, failed), CREATED.plusSeconds(5)).status()).isEqualTo(JobStatus.IN_PROGRESS);
+        assertThat(map(job, List.of(failed, retry), CREATED.plusSeconds(5)).status()).isEqualTo(JobStatus.IN_PROGRESS);
+    }
 }

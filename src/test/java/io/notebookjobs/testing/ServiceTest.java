@@ -40,6 +40,8 @@ public abstract class ServiceTest {
     void startController() {
         clock.reset();
         controller = FakeJobController.start(server.getClient(), NAMESPACE);
+        // The informers sync in the background after boot.
+        eventually().until(() -> io.restassured.RestAssured.get("/q/health/ready").statusCode() == 200);
     }
 
     @AfterEach
