@@ -20,6 +20,8 @@ public final class SchedulerMessage {
 
     private static final Pattern SUMMARY = Pattern.compile(
             "^\\s*(\\d+)/(\\d+) nodes are available:?(.*?)(?:\\s*preemption:(.*))?$", Pattern.DOTALL);
+    /** The reasons end at the first full stop; newer schedulers add sentences ("no new claims to deallocate,"). */
+    private static final Pattern FIRST_SENTENCE = Pattern.compile("^(.*?)\\.(?:\\s|$).*$", Pattern.DOTALL);
     private static final Pattern REASON = Pattern.compile("^(\\d+) (.*)$", Pattern.DOTALL);
     private static final Pattern INSUFFICIENT = Pattern.compile("^Insufficient (\\S+)$");
 
@@ -40,7 +42,7 @@ public final class SchedulerMessage {
             return "Waiting for a node: " + raw.strip();
         }
         int total = Integer.parseInt(summary.group(2));
-        List<NodeReason> reasons = reasons(summary.group(3));
+        List<NodeReason> reasons = reasons(firstSentence(summary.group(3)));
         String preemption = summary.group(4) == null ? "" : summary.group(4);
 
         List<String> parts = new ArrayList<>();
@@ -62,6 +64,11 @@ public final class SchedulerMessage {
         text.append(total == 0 ? "The cluster has no nodes." : String.join("; ", parts) + ".");
         text.append(" (scheduler: ").append(raw.strip()).append(")");
         return text.toString();
+    }
+
+    private static String firstSentence(String text) {
+        Matcher m = FIRST_SENTENCE.matcher(text.strip());
+        return m.matches() ? m.group(1) : text;
     }
 
     static List<NodeReason> reasons(String list) {
@@ -88,7 +95,8 @@ public final class SchedulerMessage {
 
     /** Every node said preemption cannot help: even emptied, none would fit the request. */
     private static boolean neverFits(String preemption) {
-        List<NodeReason> reasons = reasons(preemption.replaceFirst("^\\s*\\d+/\\d+ nodes are available:", ""));
+        List<NodeReason> reasons = reasons(firstSentence(
+                preemption.replaceFirst("^\\s*\\d+/\\d+ nodes are available:", "")));
         return !reasons.isEmpty()
                 && reasons.stream().allMatch(r -> r.reason().startsWith("Preemption is not helpful"));
     }
@@ -99,7 +107,8 @@ public final class SchedulerMessage {
             return "not enough free " + insufficient.group(1);
         }
         if (reason.contains("untolerated taint")) {
-            return "a taint the job does not tolerate " + reason.replaceFirst("^.*untolerated taint\\(?s?\\)?\\s*", "");
+            Matcher taint = Pattern.compile("(\\{.*\\})").matcher(reason);
+            return "a taint the job does not tolerate" + (taint.find() ? " " + taint.group(1) : "");
         }
         if (reason.contains("didn't match Pod's node affinity/selector")) {
             return "does not match the job's node selector";

@@ -63,4 +63,28 @@ class SchedulerMessageTest {
         assertThat(SchedulerMessage.explain("running PreBind plugin \"VolumeBinding\": binding volumes: timed out", TWO_GPUS))
                 .isEqualTo("Waiting for a node: running PreBind plugin \"VolumeBinding\": binding volumes: timed out");
     }
+
+    // Messages of kube-scheduler v1.36.3, recorded on local-dev/sim-cluster.
+    static final String V136_TOO_MANY = "0/5 nodes are available: 2 node(s) had untolerated taint(s), 3 Insufficient "
+            + "nvidia.com/gpu. no new claims to deallocate, preemption: 0/5 nodes are available: 5 Preemption is not "
+            + "helpful for scheduling.";
+    static final String V136_BUSY = "0/5 nodes are available: 2 node(s) had untolerated taint(s), 3 Insufficient "
+            + "nvidia.com/gpu. no new claims to deallocate, preemption: 0/5 nodes are available: 2 No preemption victims "
+            + "found for incoming pod, 3 Preemption is not helpful for scheduling.";
+    static final String V136_NO_GPU_NODE = "0/3 nodes are available: 1 Insufficient nvidia.com/gpu, 2 node(s) had "
+            + "untolerated taint(s). no new claims to deallocate, preemption: 0/3 nodes are available: 3 Preemption is "
+            + "not helpful for scheduling.";
+
+    @Test
+    void tellsTheRealSchedulersTooManyFromBusy() {
+        SchedulerMessage.Requested four = new SchedulerMessage.Requested(Map.of("nvidia.com/gpu", "4"));
+        assertThat(SchedulerMessage.explain(V136_TOO_MANY, four))
+                .startsWith("No node can ever hold this job: none has 4 nvidia.com/gpu in total.")
+                .contains("2 nodes: a taint the job does not tolerate; 3 nodes: not enough free nvidia.com/gpu.");
+        SchedulerMessage.Requested one = new SchedulerMessage.Requested(Map.of("nvidia.com/gpu", "1"));
+        assertThat(SchedulerMessage.explain(V136_BUSY, one))
+                .startsWith("Waiting for 1 nvidia.com/gpu: the nodes that have it are busy");
+        assertThat(SchedulerMessage.explain(V136_NO_GPU_NODE, one))
+                .startsWith("No node can ever hold this job: none has 1 nvidia.com/gpu in total.");
+    }
 }
