@@ -3,13 +3,7 @@ package io.notebookjobs;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -25,7 +19,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.notebookjobs.testing.Api;
 import io.notebookjobs.testing.FakeJobController;
 import io.notebookjobs.testing.S3ProxyServer;
-import io.restassured.RestAssured;
+import io.notebookjobs.testing.ServiceProcess;
 
 /**
  * A real restart: the packaged service runs as its own process against the Kubernetes mock
@@ -44,8 +38,7 @@ class ServiceRestartIT {
     static S3ProxyServer s3;
 
     FakeJobController controller;
-    Process service;
-    int port;
+    ServiceProcess service;
 
     @BeforeAll
     static void startS3() {
@@ -61,7 +54,7 @@ class ServiceRestartIT {
     @AfterEach
     void stopAll() {
         if (service != null) {
-            service.destroyForcibly();
+            service.kill();
         }
         if (controller != null) {
             controller.close();
@@ -69,7 +62,7 @@ class ServiceRestartIT {
     }
 
     @Test
-    void aRestartedServicePicksEveryJobUpAndLosesNothing() throws Exception {
+    void aRestartedServicePicksEveryJobUpAndLosesNothing() {
         controller = FakeJobController.start(client, NAMESPACE);
         startService();
         String finishesWhileDown = Api.submit(Api.createJob("finishes while down"));
@@ -84,7 +77,7 @@ class ServiceRestartIT {
                 && Api.status(finishesAfter).equals("IN_PROGRESS"));
 
         // Killed without warning, like a crashed pod or a lost node.
-        service.destroyForcibly().waitFor();
+        service.kill();
         controller.succeed("nb-job-" + finishesWhileDown, "ok");
         controller.fail("nb-job-" + failsWhileDown, 1, "Error", "Cell 3 raised KeyError: 'x'.");
 
@@ -108,51 +101,14 @@ class ServiceRestartIT {
         assertThat(names).containsExactly("done before", "fails while down", "finishes after restart", "finishes while down");
     }
 
-    private void startService() throws IOException {
-        port = freePort();
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        assertThat(jar).as("run ./mvnw verify: the IT needs the packaged application").exists();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dkubernetes.http2.disable=true",
-                "-Dquarkus.http.port=" + port,
-                "-jar", jar.toString()));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        Map<String, String> env = builder.environment();
-        env.put("S3_BUCKET", BUCKET);
-        env.put("S3_ENDPOINT_URL", s3.endpoint());
-        env.put("NOTEBOOK_JOBS_S3_PATH_STYLE", "true");
-        env.put("AWS_REGION", "us-east-1");
-        env.put("AWS_ACCESS_KEY_ID", S3ProxyServer.ACCESS_KEY);
-        env.put("AWS_SECRET_ACCESS_KEY", S3ProxyServer.SECRET_KEY);
+    private void startService() {
+        Map<String, String> env = ServiceProcess.s3Environment(s3.endpoint(), BUCKET, S3ProxyServer.ACCESS_KEY,
+                S3ProxyServer.SECRET_KEY);
         env.put("K8S_NAMESPACE", NAMESPACE);
         env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", client.getConfiguration().getMasterUrl());
         env.put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true");
-        env.put("KUBECONFIG", "/nonexistent");
         env.put("NOTEBOOK_JOBS_KUBE_DIAGNOSIS_INTERVAL", "1s");
-        File log = Files.createTempFile("notebook-jobs-service", ".log").toFile();
-        builder.redirectErrorStream(true).redirectOutput(log);
-        service = builder.start();
-        RestAssured.port = port;
-        try {
-            Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(() -> {
-                if (!service.isAlive()) {
-                    throw new AssertionError("the service exited: " + Files.readString(log.toPath()));
-                }
-                try {
-                    return given().when().get("/q/health/ready").statusCode() == 200;
-                } catch (Exception notListeningYet) {
-                    return false;
-                }
-            });
-        } catch (RuntimeException e) {
-            throw new AssertionError("the service did not become ready: " + Files.readString(log.toPath()), e);
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
+        env.put("JAVA_TOOL_OPTIONS", "-Dkubernetes.http2.disable=true");
+        service = ServiceProcess.start(env, Duration.ofSeconds(90));
     }
 }
