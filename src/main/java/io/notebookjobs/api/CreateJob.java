@@ -23,5 +23,5 @@ public record CreateJob(
         String computeType,
         Boolean packageInputFolder,
         Integer timeoutSeconds,
-        Integer maxRetries) {
+        Integer maxRetries) implements io.notebookjobs.jobs.JobFields {
 }

@@ -151,20 +151,8 @@ public class JobsResource {
             @RestForm("job") String jobPart,
             @RestForm("input") FileUpload input,
             @RestForm("files") List<FileUpload> files) {
-        if (jobPart == null || jobPart.isBlank()) {
-            throw ApiException.badRequest("job", "the CreateJob part is missing");
-        }
-        CreateJob request;
-        try {
-            request = json.readValue(jobPart, CreateJob.class);
-        } catch (Exception e) {
-            throw ApiException.badRequest("job", "not a valid CreateJob JSON object ("
-                    + JsonErrors.describe(e) + ")");
-        }
-        List<JobInput.UploadedFile> folder = files == null ? List.of()
-                : files.stream().map(f -> new JobInput.UploadedFile(f.fileName(), f.uploadedFile())).toList();
-        JobInput.Upload upload = new JobInput.Upload(input == null ? null : input.fileName(),
-                input == null ? null : input.uploadedFile(), folder);
+        CreateJob request = Multipart.json(json, jobPart, CreateJob.class, "CreateJob");
+        JobInput.Upload upload = Multipart.upload(input, files);
         return new CreateJobResponse(jobs.create(user.name(), request, upload));
     }
 

@@ -36,7 +36,7 @@ public class SchedulerResource {
         features.put("job_name", true);
         features.put("parameters", true);
         features.put("output_formats", true);
-        features.put("job_definition", false);
+        features.put("job_definition", true);
         features.put("idempotency_token", true);
         features.put("tags", true);
         features.put("email_notifications", false);

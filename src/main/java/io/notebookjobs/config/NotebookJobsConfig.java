@@ -27,6 +27,10 @@ public interface NotebookJobsConfig {
 
     Limits limits();
 
+    Definitions definitions();
+
+    Retention retention();
+
     /** Runtime environments offered to users; the key is the environment's name. */
     Map<String, Environment> environments();
 
@@ -205,6 +209,28 @@ public interface NotebookJobsConfig {
         /** Most files a packaged folder may contain. */
         @WithDefault("2000")
         int maxPackagedFiles();
+    }
+
+    interface Definitions {
+        /** What a CronJob does when a run is due while the previous one still runs: Forbid, Allow or Replace. */
+        @WithDefault("Forbid")
+        String concurrencyPolicy();
+
+        /** A run that could not start within this of its scheduled time is skipped (startingDeadlineSeconds). */
+        @WithDefault("5m")
+        Duration startingDeadline();
+    }
+
+    interface Retention {
+        /**
+         * Finished jobs (one-off and scheduled runs) whose end is older than this are deleted with
+         * their files. Empty: keep them all.
+         */
+        Optional<Duration> finishedJobs();
+
+        /** How often old jobs are looked for. */
+        @WithDefault("10m")
+        Duration sweepInterval();
     }
 
     interface Environment {

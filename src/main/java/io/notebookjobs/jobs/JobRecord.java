@@ -8,8 +8,14 @@ import java.util.Map;
  * {@code scheduler.jupyter.org/job-data} annotation and never changed afterwards. Environment
  * values are not in it: they live in the job's Secret.
  *
+ * <p>A job definition's CronJob carries the same record in its Job template, without
+ * {@code jobId} and {@code createTime}: a spawned run is identified by its Kubernetes Job name and
+ * created at its scheduled minute.
+ *
  * @param createTime milliseconds since the epoch
  * @param scriptExtension extension of the {@code script} export, from the notebook's language
+ * @param inputPrefix key prefix of the staged input, relative to the bucket's root prefix; null
+ *        means the job's own {@code jobs/<id>/input/}
  */
 public record JobRecord(
         String jobId,
@@ -30,7 +36,8 @@ public record JobRecord(
         Long createTime,
         long timeoutSeconds,
         int maxRetries,
-        String scriptExtension) {
+        String scriptExtension,
+        String inputPrefix) {
 
     public JobRecord {
         runtimeEnvironmentParameters = runtimeEnvironmentParameters == null ? Map.of() : runtimeEnvironmentParameters;

@@ -46,7 +46,8 @@ public class JobService {
     private static final Logger LOG = Logger.getLogger(JobService.class);
 
     private final NotebookJobsConfig config;
-    private final ResourcePolicy policy;
+    private final JobValidation validation;
+    private final InputStaging staging;
     private final JobCache cache;
     private final JobWriter writer;
     private final JobManifests manifests;
@@ -55,10 +56,11 @@ public class JobService {
     private final Clock clock;
     private final Set<String> tokensInFlight = ConcurrentHashMap.newKeySet();
 
-    public JobService(NotebookJobsConfig config, JobCache cache, JobWriter writer, JobManifests manifests,
-            JobReconciler reconciler, ObjectStore store, Clock clock) {
+    public JobService(NotebookJobsConfig config, JobValidation validation, InputStaging staging, JobCache cache,
+            JobWriter writer, JobManifests manifests, JobReconciler reconciler, ObjectStore store, Clock clock) {
         this.config = config;
-        this.policy = ResourcePolicy.from(config);
+        this.validation = validation;
+        this.staging = staging;
         this.cache = cache;
         this.writer = writer;
         this.manifests = manifests;
@@ -89,38 +91,46 @@ public class JobService {
         return cache.record(job).map(record -> {
             JobEdits edits = AnnotationJson.read(job, Labels.JOB_EDITS, JobEdits.class).orElse(null);
             JobState state = reconciler.mapper().map(cache.observe(job), now);
-            long created = record.createTime() != null ? record.createTime()
-                    : Instant.parse(job.getMetadata().getCreationTimestamp()).toEpochMilli();
-            return new JobView(JobCache.jobId(job), job, record, edits, state, created);
+            return new JobView(JobCache.jobId(job), job, record, edits, state, createTime(job, record));
         });
     }
 
+    /**
+     * A one-off job's create time is in its record; a run spawned by a CronJob was created at its
+     * scheduled minute, which the CronJob controller writes into the Job's name. The executor
+     * names the outputs by the same rule (docs/executor-contract.md).
+     */
+    static long createTime(Job job, JobRecord record) {
+        if (record.createTime() != null) {
+            return record.createTime();
+        }
+        java.util.regex.Matcher scheduled = SCHEDULED_RUN.matcher(job.getMetadata().getName());
+        if (scheduled.matches()) {
+            return Long.parseLong(scheduled.group(1)) * 60_000L;
+        }
+        return Instant.parse(job.getMetadata().getCreationTimestamp()).toEpochMilli();
+    }
+
+    private static final java.util.regex.Pattern SCHEDULED_RUN = java.util.regex.Pattern
+            .compile("^" + Labels.CRON_JOB_NAME_PREFIX + ".*-(\\d{1,12})$");
+
     public JobPaths paths(JobView view) {
-        return JobPaths.forJob(store.root(), view.jobId());
+        return JobPaths.forJob(store.root(), view.jobId(), view.record().inputPrefix());
     }
 
     // ---- create
 
     public String create(String owner, CreateJob request, JobInput input) {
-        String name = RequestRules.name("name", request.name());
-        Environment environment = environment(request.runtimeEnvironmentName());
-        RunSettings settings = RuntimeParameters.parse(request.runtimeEnvironmentParameters(),
-                request.timeoutSeconds(), request.maxRetries(), policy);
-        List<String> formats = RequestRules.outputFormats(request.outputFormats());
-        List<String> tags = RequestRules.tags(request.tags());
-        Map<String, Object> parameters = RequestRules.parameters(request.parameters());
+        ValidatedJob job = validation.validate(request);
         String token = RequestRules.idempotencyToken(request.idempotencyToken());
-        boolean packaged = Boolean.TRUE.equals(request.packageInputFolder());
-        if (request.jobDefinitionId() != null && !request.jobDefinitionId().isBlank()) {
-            throw ApiException.badRequest("job_definition_id", "no job definition " + request.jobDefinitionId());
+        String definitionId = request.jobDefinitionId() == null || request.jobDefinitionId().isBlank() ? null
+                : request.jobDefinitionId();
+        if (definitionId != null && cache.definitionById(definitionId)
+                .flatMap(cache::definitionRecord).filter(d -> owner.equals(d.owner())).isEmpty()) {
+            throw ApiException.badRequest("job_definition_id", "no job definition " + definitionId);
         }
-        if (request.outputFilenameTemplate() != null && !request.outputFilenameTemplate().isBlank()) {
-            throw ApiException.badRequest("output_filename_template",
-                    "not supported: outputs are named <input>-<YYYY-MM-DD-hh-mm-ss-AM|PM>.<format>");
-        }
-        Staging staging = input instanceof JobInput.Upload upload
-                ? uploadStaging(request, upload, packaged)
-                : bucketStaging(request, (JobInput.InBucket) input, packaged);
+        InputStaging.StagedInput staged = staging.check(request.inputFilename(), request.inputUri(), input,
+                job.packageInputFolder());
 
         String tokenKey = token == null ? null : owner + "\n" + token;
         if (tokenKey != null && !tokensInFlight.add(tokenKey)) {
@@ -134,20 +144,17 @@ public class JobService {
                 }
             }
             String jobId = UUID.randomUUID().toString();
-            JobRecord record = new JobRecord(jobId, name, owner, staging.inputFilename(), environment.name(),
-                    settings.echo(), formats, parameters, tags, request.computeType(), token, null, null, packaged,
-                    staging.packagedFiles().stream().sorted().toList(), clock.millis(), settings.timeout().toSeconds(), settings.maxRetries(),
-                    staging.notebook().scriptExtension());
+            JobRecord record = new JobRecord(jobId, job.name(), owner, staged.inputFilename(), job.environment(),
+                    job.settings().echo(), job.outputFormats(), job.parameters(), job.tags(), job.computeType(), token,
+                    definitionId, null, job.packageInputFolder(), staged.packagedFiles(), clock.millis(),
+                    job.settings().timeout().toSeconds(), job.settings().maxRetries(),
+                    staged.notebook().scriptExtension(), null);
             checkRecordSize(record);
             JobPaths paths = JobPaths.forJob(store.root(), jobId);
-            staging.stage(paths);
-            try {
-                createInCluster(record, settings, paths, environment.image());
-            } catch (RuntimeException e) {
-                store.deletePrefix(paths.jobPrefix());
-                throw e;
-            }
-            LOG.infof("Job %s created for %s: %s (%s)", jobId, owner, name, staging.inputFilename());
+            staged.stageUnder(paths.inputPrefix());
+            String secretName = Labels.envSecretName(Labels.jobName(jobId));
+            createInCluster(record, job.settings(), paths, job.image(), secretName, job.settings().env());
+            LOG.infof("Job %s created for %s: %s (%s)", jobId, owner, job.name(), staged.inputFilename());
             return jobId;
         } finally {
             if (tokenKey != null) {
@@ -157,28 +164,57 @@ public class JobService {
     }
 
     /**
-     * Creates the user's Secret, the Job, then hands the Secret to the Job, so the garbage
-     * collector deletes them together. Either all three happen or nothing is left.
+     * Starts a run of a job definition now: a one-off job made from the definition's current
+     * template, with its own copy of the definition's input and, when given, other parameters.
+     * The definition's Secret provides the environment values.
      */
-    private void createInCluster(JobRecord record, RunSettings settings, JobPaths paths, String image) {
-        Job job = manifests.job(record, settings, paths, image);
-        Secret secret = settings.env().isEmpty() ? null : writer.create(manifests.envSecret(record, settings.env()));
-        Job created = null;
+    public String runNow(String owner, JobRecord template, RunSettings settings, String image, String envSecret,
+            java.util.Map<String, Object> parameters) {
+        String jobId = UUID.randomUUID().toString();
+        JobRecord record = new JobRecord(jobId, template.name(), owner, template.inputFilename(),
+                template.runtimeEnvironmentName(), template.runtimeEnvironmentParameters(), template.outputFormats(),
+                parameters == null ? template.parameters() : RequestRules.parameters(parameters), template.tags(),
+                template.computeType(), null, template.jobDefinitionId(), null, template.packageInputFolder(),
+                template.packagedFiles(), clock.millis(), template.timeoutSeconds(), template.maxRetries(),
+                template.scriptExtension(), null);
+        checkRecordSize(record);
+        JobPaths paths = JobPaths.forJob(store.root(), jobId);
+        staging.copy(store.root() + template.inputPrefix(), paths.inputPrefix());
+        createInCluster(record, settings, paths, image, envSecret, java.util.Map.of());
+        LOG.infof("Job %s started now from job definition %s by %s", jobId, template.jobDefinitionId(), owner);
+        return jobId;
+    }
+
+    /**
+     * Creates the user's Secret (when there are values for it), the Job, then hands the Secret to
+     * the Job, so the garbage collector deletes them together. Either all of it happens, including
+     * the upload before it, or nothing is left.
+     */
+    private void createInCluster(JobRecord record, RunSettings settings, JobPaths paths, String image,
+            String secretName, java.util.Map<String, String> env) {
         try {
-            created = writer.create(job);
-            if (secret != null) {
-                writer.adopt(secret, created);
+            Job job = manifests.job(record, settings, paths, image, secretName);
+            Secret secret = env.isEmpty() ? null : writer.create(manifests.envSecret(secretName, record, env));
+            Job created = null;
+            try {
+                created = writer.create(job);
+                if (secret != null) {
+                    writer.adopt(secret, created);
+                }
+            } catch (RuntimeException e) {
+                if (created != null) {
+                    deleteQuietly(() -> writer.deleteJob(job.getMetadata().getName()));
+                }
+                if (secret != null) {
+                    deleteQuietly(() -> writer.deleteSecret(secret.getMetadata().getName()));
+                }
+                throw e;
             }
+            cache.await(created.getMetadata().getName(), JobCache.hasVersion(created.getMetadata().getResourceVersion()));
         } catch (RuntimeException e) {
-            if (created != null) {
-                deleteQuietly(() -> writer.deleteJob(job.getMetadata().getName()));
-            }
-            if (secret != null) {
-                deleteQuietly(() -> writer.deleteSecret(secret.getMetadata().getName()));
-            }
+            deleteQuietly(() -> store.deletePrefix(paths.jobPrefix()));
             throw e;
         }
-        cache.await(created.getMetadata().getName(), JobCache.hasVersion(created.getMetadata().getResourceVersion()));
     }
 
     private static void deleteQuietly(Runnable delete) {
@@ -189,7 +225,7 @@ public class JobService {
         }
     }
 
-    private void checkRecordSize(JobRecord record) {
+    void checkRecordSize(JobRecord record) {
         int size = AnnotationJson.write(record).getBytes(StandardCharsets.UTF_8).length;
         long limit = config.limits().maxRecordSize().asLongValue();
         if (size > limit) {
@@ -202,144 +238,6 @@ public class JobService {
     private static ApiException duplicateToken(String token, String existingId) {
         return ApiException.conflict("idempotency_token: a job with token '" + token + "' already exists"
                 + (existingId == null ? "" : " (" + existingId + ")"));
-    }
-
-    private record Environment(String name, String image) {
-    }
-
-    private Environment environment(String requested) {
-        Map<String, NotebookJobsConfig.Environment> environments = config.environments();
-        String name = requested == null || requested.isBlank() ? defaultEnvironment() : requested;
-        NotebookJobsConfig.Environment environment = environments.get(name);
-        if (environment == null) {
-            throw ApiException.badRequest("runtime_environment_name", "unknown environment '" + name + "' (available: "
-                    + String.join(", ", environments.keySet().stream().sorted().toList()) + ")");
-        }
-        return new Environment(name, environment.image());
-    }
-
-    private String defaultEnvironment() {
-        return config.environments().containsKey("default") ? "default"
-                : config.environments().keySet().stream().sorted().findFirst().orElse("default");
-    }
-
-    // ---- staging
-
-    /** A validated input, ready to be written under a job's prefix. */
-    private interface Staging {
-        String inputFilename();
-
-        NotebookInfo notebook();
-
-        List<String> packagedFiles();
-
-        void stage(JobPaths paths);
-    }
-
-    private Staging uploadStaging(CreateJob request, JobInput.Upload upload, boolean packaged) {
-        if (upload.notebook() == null) {
-            throw ApiException.badRequest("input", "the notebook part is missing");
-        }
-        String filename = RequestRules.notebookFilename("input_filename",
-                firstNonBlank(request.inputFilename(), upload.filename(), basename(request.inputUri())));
-        if (!packaged && !upload.files().isEmpty()) {
-            throw ApiException.badRequest("files", "folder files are only accepted when package_input_folder is true");
-        }
-        if (upload.files().size() > config.limits().maxPackagedFiles()) {
-            throw ApiException.badRequest("files", upload.files().size() + " files, more than the limit of "
-                    + config.limits().maxPackagedFiles());
-        }
-        long total = size(upload.notebook());
-        List<ObjectStore.LocalFile> files = new ArrayList<>();
-        List<String> packagedFiles = new ArrayList<>();
-        Set<String> seen = new HashSet<>(Set.of(filename));
-        for (JobInput.UploadedFile file : upload.files()) {
-            String path = RequestRules.relativePath("files", file.path());
-            if (!seen.add(path)) {
-                throw ApiException.badRequest("files", "'" + path + "' is given twice (or is the notebook itself)");
-            }
-            total += size(file.file());
-            files.add(new ObjectStore.LocalFile(path, file.file()));
-            packagedFiles.add(path);
-        }
-        long limit = config.limits().maxUploadSize().asLongValue();
-        if (total > limit) {
-            throw ApiException.tooLarge("The upload is " + total + " bytes, more than the limit of " + limit + " bytes");
-        }
-        NotebookInfo notebook = NotebookInfo.inspect("input", readAll(upload.notebook()));
-        files.add(0, new ObjectStore.LocalFile(filename, upload.notebook()));
-        return new Staging() {
-            public String inputFilename() {
-                return filename;
-            }
-
-            public NotebookInfo notebook() {
-                return notebook;
-            }
-
-            public List<String> packagedFiles() {
-                return packagedFiles;
-            }
-
-            public void stage(JobPaths paths) {
-                store.uploadAll(paths.inputPrefix(), files);
-            }
-        };
-    }
-
-    private Staging bucketStaging(CreateJob request, JobInput.InBucket input, boolean packaged) {
-        String uri = input.uri();
-        String prefix = "s3://" + store.bucket() + "/";
-        if (uri == null || !uri.startsWith(prefix) || uri.length() == prefix.length()) {
-            throw ApiException.badRequest("input_uri", "must name an object in the configured bucket (" + prefix
-                    + "<key>), or upload the notebook as multipart/form-data");
-        }
-        String key = uri.substring(prefix.length());
-        String filename = RequestRules.notebookFilename("input_uri", basename(key));
-        if (request.inputFilename() != null && !request.inputFilename().equals(filename)) {
-            throw ApiException.badRequest("input_filename", "must match the file name of input_uri (" + filename + ")");
-        }
-        ObjectStore.StoredObject object = store.head(key)
-                .orElseThrow(() -> ApiException.badRequest("input_uri", "there is no object " + uri));
-        long limit = config.limits().maxUploadSize().asLongValue();
-        if (object.size() > limit) {
-            throw ApiException.tooLarge("The notebook is " + object.size() + " bytes, more than the limit of " + limit);
-        }
-        NotebookInfo notebook = NotebookInfo.inspect("input_uri", store.read(key));
-        String folder = key.substring(0, key.length() - filename.length());
-        List<String> packagedFiles = new ArrayList<>();
-        List<String> sourceKeys = new ArrayList<>(List.of(key));
-        if (packaged) {
-            for (ObjectStore.StoredObject o : store.list(folder)) {
-                if (!o.key().equals(key) && !o.key().endsWith("/")) {
-                    packagedFiles.add(RequestRules.relativePath("input_uri", o.key().substring(folder.length())));
-                    sourceKeys.add(o.key());
-                }
-            }
-            if (packagedFiles.size() > config.limits().maxPackagedFiles()) {
-                throw ApiException.badRequest("input_uri", "its folder has " + packagedFiles.size()
-                        + " files, more than the limit of " + config.limits().maxPackagedFiles());
-            }
-        }
-        return new Staging() {
-            public String inputFilename() {
-                return filename;
-            }
-
-            public NotebookInfo notebook() {
-                return notebook;
-            }
-
-            public List<String> packagedFiles() {
-                return packagedFiles;
-            }
-
-            public void stage(JobPaths paths) {
-                store.copyAll(paths.inputPrefix(), sourceKeys.stream()
-                        .map(k -> new ObjectStore.Copy(k, paths.inputPrefix() + k.substring(folder.length())))
-                        .toList());
-            }
-        };
     }
 
     // ---- changes
@@ -396,40 +294,5 @@ public class JobService {
                 .filter(p -> p.getStatus() == null || !"Succeeded".equals(p.getStatus().getPhase())
                         && !"Failed".equals(p.getStatus().getPhase()))
                 .toList();
-    }
-
-    // ---- helpers
-
-    private static String firstNonBlank(String... values) {
-        for (String v : values) {
-            if (v != null && !v.isBlank()) {
-                return v;
-            }
-        }
-        return null;
-    }
-
-    private static String basename(String path) {
-        if (path == null) {
-            return null;
-        }
-        int slash = path.lastIndexOf('/');
-        return slash >= 0 ? path.substring(slash + 1) : path;
-    }
-
-    private static long size(Path file) {
-        try {
-            return Files.size(file);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read an uploaded file", e);
-        }
-    }
-
-    private static byte[] readAll(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read an uploaded file", e);
-        }
     }
 }

@@ -12,7 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -23,18 +25,21 @@ import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.notebookjobs.config.NotebookJobsConfig;
+import io.notebookjobs.definitions.DefinitionRecord;
 import io.notebookjobs.jobs.JobRecord;
 import io.quarkus.runtime.ShutdownEvent;
 
 /**
- * The service's view of the cluster: one label-selected shared informer for managed Jobs, one for
- * their Pods and one for the namespace's Events, started at boot. Every read of the API (history,
- * get, count) is served from here through indexes; nothing lists the API server per request.
+ * The service's view of the cluster: one label-selected shared informer each for managed Jobs,
+ * their Pods and job definitions' CronJobs, and one for the namespace's Events, started at boot.
+ * Every read of the API (history, definitions, get, count) is served from here through indexes;
+ * nothing lists the API server per request.
  */
 @ApplicationScoped
 public class JobCache {
@@ -47,6 +52,8 @@ public class JobCache {
     static final String BY_DEFINITION = "definition";
     static final String PODS_BY_JOB = "job-name";
     static final String EVENTS_BY_OBJECT = "involved-object";
+    static final String DEFINITIONS_BY_ID = "definition-id";
+    static final String DEFINITIONS_BY_OWNER = "definition-owner";
 
     private final KubernetesClient client;
     private final NotebookJobsConfig config;
@@ -57,6 +64,7 @@ public class JobCache {
     private volatile SharedIndexInformer<Job> jobs;
     private volatile SharedIndexInformer<Pod> pods;
     private volatile SharedIndexInformer<Event> events;
+    private volatile SharedIndexInformer<CronJob> cronJobs;
 
     public JobCache(KubernetesClient client, NotebookJobsConfig config) {
         this.client = client;
@@ -103,7 +111,31 @@ public class JobCache {
         events.addEventHandler(handler(Event.class, this::jobNameOfEvent, e -> {
         }));
 
-        for (SharedIndexInformer<?> informer : List.of(jobs, pods, events)) {
+        cronJobs = client.batch().v1().cronjobs().inNamespace(namespace)
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
+                .runnableInformer(0);
+        cronJobs.addIndexers(Map.of(
+                DEFINITIONS_BY_ID, c -> Optional.ofNullable(c.getMetadata().getLabels().get(Labels.JOB_DEFINITION_ID))
+                        .map(List::of).orElse(List.of()),
+                DEFINITIONS_BY_OWNER, c -> definitionRecord(c).map(d -> List.of(d.owner())).orElse(List.of())));
+        cronJobs.addEventHandler(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(CronJob obj) {
+                notifyWaiters("CronJob/" + obj.getMetadata().getName());
+            }
+
+            @Override
+            public void onUpdate(CronJob oldObj, CronJob newObj) {
+                notifyWaiters("CronJob/" + newObj.getMetadata().getName());
+            }
+
+            @Override
+            public void onDelete(CronJob obj, boolean deletedFinalStateUnknown) {
+                notifyWaiters("CronJob/" + obj.getMetadata().getName());
+            }
+        });
+
+        for (SharedIndexInformer<?> informer : List.of(jobs, pods, events, cronJobs)) {
             informer.exceptionHandler((started, error) -> {
                 LOG.warnf("Watch of %s failed (%s); retrying", informer.getApiTypeClass().getSimpleName(),
                         error.getMessage());
@@ -112,13 +144,13 @@ public class JobCache {
         }
         CompletableFuture<?> all = CompletableFuture.allOf(
                 jobs.start().toCompletableFuture(), pods.start().toCompletableFuture(),
-                events.start().toCompletableFuture());
+                events.start().toCompletableFuture(), cronJobs.start().toCompletableFuture());
         // Boot does not wait: probes must answer while the API server is slow. Readiness stays
         // down until the first lists arrive, and a missed deadline is reported loudly.
         Duration timeout = config.kube().informerSyncTimeout();
         all.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, error) -> {
             if (error == null) {
-                LOG.infof("Watching Jobs, Pods and Events in namespace %s", namespace);
+                LOG.infof("Watching Jobs, Pods, CronJobs and Events in namespace %s", namespace);
             } else if (error instanceof TimeoutException) {
                 LOG.errorf("The Kubernetes API did not answer within %s s; the service stays unready until it does",
                         timeout.toSeconds());
@@ -130,7 +162,7 @@ public class JobCache {
     }
 
     public synchronized void stop() {
-        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[] { jobs, pods, events }) {
+        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[] { jobs, pods, events, cronJobs }) {
             if (informer != null) {
                 informer.stop();
             }
@@ -138,6 +170,7 @@ public class JobCache {
         jobs = null;
         pods = null;
         events = null;
+        cronJobs = null;
         recordsByUid.clear();
     }
 
@@ -146,7 +179,9 @@ public class JobCache {
         SharedIndexInformer<Job> j = jobs;
         SharedIndexInformer<Pod> p = pods;
         SharedIndexInformer<Event> e = events;
-        return j != null && p != null && e != null && j.hasSynced() && p.hasSynced() && e.hasSynced();
+        SharedIndexInformer<CronJob> c = cronJobs;
+        return j != null && p != null && e != null && c != null && j.hasSynced() && p.hasSynced() && e.hasSynced()
+                && c.hasSynced();
     }
 
     /** Called with the name of a Job whenever it, one of its Pods or an Event about them changes. */
@@ -176,6 +211,19 @@ public class JobCache {
 
     public List<Job> all() {
         return informer().getStore().list();
+    }
+
+    public Optional<CronJob> definitionById(String definitionId) {
+        return synced(cronJobs).getIndexer().byIndex(DEFINITIONS_BY_ID, definitionId).stream().findFirst();
+    }
+
+    public List<CronJob> definitionsByOwner(String owner) {
+        return synced(cronJobs).getIndexer().byIndex(DEFINITIONS_BY_OWNER, owner);
+    }
+
+    /** A definition's record; read on each use, because updates rewrite it. */
+    public Optional<DefinitionRecord> definitionRecord(CronJob cronJob) {
+        return AnnotationJson.read(cronJob, Labels.JOB_DEFINITION_DATA, DefinitionRecord.class);
     }
 
     /** The Job with its Pods and the Events about them. */
@@ -216,13 +264,24 @@ public class JobCache {
      * Gives up after the configured wait; the write has happened either way.
      */
     public void await(String jobName, Predicate<Optional<Job>> condition) {
-        Waiter waiter = new Waiter(jobName, condition, new CompletableFuture<>());
+        awaitObject("Job/" + jobName, () -> Optional.ofNullable(jobs == null ? null
+                : jobs.getStore().getByKey(config.kube().namespace() + "/" + jobName)), condition);
+    }
+
+    /** Like {@link #await}, for a job definition's CronJob. */
+    public void awaitDefinition(String cronJobName, Predicate<Optional<CronJob>> condition) {
+        awaitObject("CronJob/" + cronJobName, () -> Optional.ofNullable(cronJobs == null ? null
+                : cronJobs.getStore().getByKey(config.kube().namespace() + "/" + cronJobName)), condition);
+    }
+
+    private <T> void awaitObject(String key, Supplier<Optional<T>> current, Predicate<Optional<T>> condition) {
+        Waiter waiter = new Waiter(key, () -> condition.test(current.get()), new CompletableFuture<>());
         waiters.add(waiter);
         try {
-            waiter.check(this);
+            waiter.check();
             waiter.done().get(config.kube().cacheWaitTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.warnf("Job %s: the watch has not shown the last change after %s s", jobName,
+            LOG.warnf("%s: the watch has not shown the last change after %s s", key,
                     config.kube().cacheWaitTimeout().toSeconds());
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
@@ -233,16 +292,19 @@ public class JobCache {
         }
     }
 
-    public static Predicate<Optional<Job>> hasVersion(String resourceVersion) {
-        return job -> job.map(j -> resourceVersion.equals(j.getMetadata().getResourceVersion())).orElse(false);
+    public static <T extends HasMetadata> Predicate<Optional<T>> hasVersion(String resourceVersion) {
+        return object -> object.map(o -> resourceVersion.equals(o.getMetadata().getResourceVersion())).orElse(false);
     }
 
-    public static Predicate<Optional<Job>> isGone() {
+    public static <T> Predicate<Optional<T>> isGone() {
         return Optional::isEmpty;
     }
 
     private SharedIndexInformer<Job> informer() {
-        SharedIndexInformer<Job> informer = jobs;
+        return synced(jobs);
+    }
+
+    private static <T> SharedIndexInformer<T> synced(SharedIndexInformer<T> informer) {
         if (informer == null || !informer.hasSynced()) {
             throw io.notebookjobs.api.ApiException
                     .unavailable("The service has not finished reading the cluster's jobs yet; try again shortly.");
@@ -271,15 +333,19 @@ public class JobCache {
         };
     }
 
+    private void notifyWaiters(String key) {
+        for (Waiter waiter : waiters) {
+            if (waiter.key().equals(key)) {
+                waiter.check();
+            }
+        }
+    }
+
     private void changed(String jobName) {
         if (jobName == null) {
             return;
         }
-        for (Waiter waiter : waiters) {
-            if (waiter.jobName().equals(jobName)) {
-                waiter.check(this);
-            }
-        }
+        notifyWaiters("Job/" + jobName);
         for (Consumer<String> listener : listeners) {
             try {
                 listener.accept(jobName);
@@ -328,15 +394,9 @@ public class JobCache {
         return owner + "\n" + token;
     }
 
-    private record Waiter(String jobName, Predicate<Optional<Job>> condition, CompletableFuture<Void> done) {
-        void check(JobCache cache) {
-            SharedIndexInformer<Job> informer = cache.jobs;
-            if (informer == null) {
-                return;
-            }
-            Optional<Job> current = Optional.ofNullable(
-                    informer.getStore().getByKey(cache.config.kube().namespace() + "/" + jobName));
-            if (condition.test(current)) {
+    private record Waiter(String key, BooleanSupplier satisfied, CompletableFuture<Void> done) {
+        void check() {
+            if (satisfied.getAsBoolean()) {
                 done.complete(null);
             }
         }

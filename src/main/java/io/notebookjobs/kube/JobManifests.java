@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -28,6 +29,10 @@ import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.JobSpecBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpec;
+import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpecBuilder;
 import io.notebookjobs.config.NotebookJobsConfig;
 import io.notebookjobs.jobs.JobRecord;
 import io.notebookjobs.jobs.RunSettings;
@@ -51,17 +56,50 @@ public class JobManifests {
         this.config = config;
     }
 
-    public Job job(JobRecord record, RunSettings settings, JobPaths paths, String image) {
-        String name = Labels.jobName(record.jobId());
+    /**
+     * In a job definition's Job template, where each run's id is its Job name: Kubernetes expands
+     * it in the executor's environment (docs/executor-contract.md).
+     */
+    public static final String RUN_JOB_NAME = "$(NBJ_JOB_NAME)";
+
+    /**
+     * The Job of a one-off run.
+     *
+     * @param envSecret the Secret holding the user's environment values (the job's own, or its
+     *        definition's for a run-now)
+     */
+    public Job job(JobRecord record, RunSettings settings, JobPaths paths, String image, String envSecret) {
         Map<String, String> labels = labels(record);
         return new JobBuilder()
                 .withMetadata(new ObjectMetaBuilder()
-                        .withName(name)
+                        .withName(Labels.jobName(record.jobId()))
                         .withNamespace(config.kube().namespace())
                         .withLabels(labels)
                         .withAnnotations(Map.of(Labels.JOB_DATA, AnnotationJson.write(record)))
                         .build())
-                .withNewSpec()
+                .withSpec(jobSpec(record, settings, paths, image, envSecret, labels))
+                .build();
+    }
+
+    /**
+     * The Job template of a job definition's CronJob: the record has no job id and no create time,
+     * the output prefixes are derived from each spawned Job's name.
+     */
+    public JobTemplateSpec jobTemplate(JobRecord record, RunSettings settings, String image, String envSecret) {
+        Map<String, String> labels = labels(record);
+        JobPaths paths = JobPaths.forJob(rootPrefix(), RUN_JOB_NAME, record.inputPrefix());
+        return new JobTemplateSpecBuilder()
+                .withNewMetadata()
+                .withLabels(labels)
+                .withAnnotations(Map.of(Labels.JOB_DATA, AnnotationJson.write(record)))
+                .endMetadata()
+                .withSpec(jobSpec(record, settings, paths, image, envSecret, labels))
+                .build();
+    }
+
+    private JobSpec jobSpec(JobRecord record, RunSettings settings, JobPaths paths, String image, String envSecret,
+            Map<String, String> labels) {
+        return new JobSpecBuilder()
                 .withBackoffLimit(settings.maxRetries())
                 .withCompletions(1)
                 .withParallelism(1)
@@ -71,10 +109,14 @@ public class JobManifests {
                 .withLabels(labels)
                 .withAnnotations(Map.of(Labels.SAFE_TO_EVICT, "false"))
                 .endMetadata()
-                .withSpec(podSpec(record, settings, paths, image))
+                .withSpec(podSpec(record, settings, paths, image, envSecret))
                 .endTemplate()
-                .endSpec()
                 .build();
+    }
+
+    public String rootPrefix() {
+        String prefix = config.s3().prefix().orElse("").strip().replaceAll("^/+", "");
+        return prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
     }
 
     /**
@@ -88,10 +130,10 @@ public class JobManifests {
     }
 
     /** The user's environment values, referenced from the Job by {@code secretKeyRef}. */
-    public Secret envSecret(JobRecord record, Map<String, String> env) {
+    public Secret envSecret(String name, JobRecord record, Map<String, String> env) {
         return new SecretBuilder()
                 .withMetadata(new ObjectMetaBuilder()
-                        .withName(Labels.envSecretName(Labels.jobName(record.jobId())))
+                        .withName(name)
                         .withNamespace(config.kube().namespace())
                         .withLabels(labels(record))
                         .build())
@@ -100,14 +142,14 @@ public class JobManifests {
                 .build();
     }
 
-    /** Makes the Secret belong to the Job, so deleting the Job deletes it. */
-    public static ObjectMeta ownedBy(ObjectMeta secretMeta, Job job) {
+    /** Makes the Secret belong to its Job or CronJob, so deleting the owner deletes it. */
+    public static ObjectMeta ownedBy(ObjectMeta secretMeta, HasMetadata owner) {
         return new ObjectMetaBuilder(secretMeta)
                 .withOwnerReferences(new OwnerReferenceBuilder()
-                        .withApiVersion("batch/v1")
-                        .withKind("Job")
-                        .withName(job.getMetadata().getName())
-                        .withUid(job.getMetadata().getUid())
+                        .withApiVersion(owner.getApiVersion() == null ? "batch/v1" : owner.getApiVersion())
+                        .withKind(owner.getKind())
+                        .withName(owner.getMetadata().getName())
+                        .withUid(owner.getMetadata().getUid())
                         .withBlockOwnerDeletion(false)
                         .withController(false)
                         .build())
@@ -117,7 +159,9 @@ public class JobManifests {
     Map<String, String> labels(JobRecord record) {
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
-        labels.put(Labels.JOB_ID, record.jobId());
+        if (record.jobId() != null) {
+            labels.put(Labels.JOB_ID, record.jobId());
+        }
         labels.put(Labels.OWNER, LabelValues.of(record.owner()));
         if (record.jobDefinitionId() != null) {
             labels.put(Labels.JOB_DEFINITION_ID, record.jobDefinitionId());
@@ -126,7 +170,7 @@ public class JobManifests {
     }
 
     private io.fabric8.kubernetes.api.model.PodSpec podSpec(JobRecord record, RunSettings settings, JobPaths paths,
-            String image) {
+            String image, String envSecret) {
         NotebookJobsConfig.Kube kube = config.kube();
         Map<String, String> nodeSelector = new LinkedHashMap<>(kube.nodeSelector());
         List<Toleration> tolerations = new ArrayList<>();
@@ -152,12 +196,13 @@ public class JobManifests {
                 .withVolumes(
                         new VolumeBuilder().withName("work").withNewEmptyDir().endEmptyDir().build(),
                         new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())
-                .withContainers(container(record, settings, paths, image));
+                .withContainers(container(record, settings, paths, image, envSecret));
         kube.executorServiceAccount().ifPresent(spec::withServiceAccountName);
         return spec.build();
     }
 
-    private Container container(JobRecord record, RunSettings settings, JobPaths paths, String image) {
+    private Container container(JobRecord record, RunSettings settings, JobPaths paths, String image,
+            String envSecret) {
         ResourceRequirementsBuilder resources = new ResourceRequirementsBuilder();
         settings.cpu().ifPresent(cpu -> {
             resources.addToRequests("cpu", new Quantity(cpu.text()));
@@ -176,7 +221,7 @@ public class JobManifests {
                 .withImage(image)
                 .withImagePullPolicy(config.kube().imagePullPolicy())
                 .withCommand(config.kube().executorCommand())
-                .withEnv(executorEnv(record, settings, paths))
+                .withEnv(executorEnv(record, settings, paths, envSecret))
                 .withResources(resources.build())
                 .withVolumeMounts(
                         new VolumeMountBuilder().withName("work").withMountPath(WORK_DIR).build(),
@@ -196,12 +241,13 @@ public class JobManifests {
     }
 
     /** The executor contract, in the order Kubernetes needs for {@code $(VAR)} expansion. */
-    List<EnvVar> executorEnv(JobRecord record, RunSettings settings, JobPaths paths) {
+    List<EnvVar> executorEnv(JobRecord record, RunSettings settings, JobPaths paths, String envSecret) {
         NotebookJobsConfig.S3 s3 = config.s3();
+        boolean template = record.jobId() == null;
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVarBuilder().withName("NBJ_JOB_NAME").withNewValueFrom().withNewFieldRef()
                 .withFieldPath("metadata.labels['" + Labels.K8S_JOB_NAME + "']").endFieldRef().endValueFrom().build());
-        env.add(literal("NBJ_JOB_ID", record.jobId()));
+        env.add(template ? perRun("NBJ_JOB_ID", RUN_JOB_NAME) : literal("NBJ_JOB_ID", record.jobId()));
         env.add(literal("NBJ_S3_BUCKET", s3.bucket()));
         s3.endpointUrl().ifPresent(url -> env.add(literal("NBJ_S3_ENDPOINT_URL", url)));
         s3.region().ifPresent(region -> env.add(literal("NBJ_S3_REGION", region)));
@@ -209,8 +255,10 @@ public class JobManifests {
         env.add(literal("NBJ_INPUT_PREFIX", paths.inputPrefix()));
         env.add(literal("NBJ_INPUT_FILE", record.inputFilename()));
         env.add(literal("NBJ_PACKAGE_INPUT_FOLDER", Boolean.toString(record.packageInputFolder())));
-        env.add(literal("NBJ_OUTPUT_PREFIX", paths.outputPrefix()));
-        env.add(literal("NBJ_SIDE_EFFECTS_PREFIX", paths.sideEffectsPrefix()));
+        env.add(template ? perRun("NBJ_OUTPUT_PREFIX", paths.outputPrefix())
+                : literal("NBJ_OUTPUT_PREFIX", paths.outputPrefix()));
+        env.add(template ? perRun("NBJ_SIDE_EFFECTS_PREFIX", paths.sideEffectsPrefix())
+                : literal("NBJ_SIDE_EFFECTS_PREFIX", paths.sideEffectsPrefix()));
         env.add(literal("NBJ_OUTPUT_FORMATS", String.join(",", record.outputFormats())));
         if (record.createTime() != null) {
             env.add(literal("NBJ_CREATE_TIME", record.createTime().toString()));
@@ -226,9 +274,14 @@ public class JobManifests {
             env.add(fromSecret("AWS_SECRET_ACCESS_KEY", secret, credentials.secretAccessKeyKey(), false));
             env.add(fromSecret("AWS_SESSION_TOKEN", secret, credentials.sessionTokenKey(), true));
         });
-        String userSecret = Labels.envSecretName(Labels.jobName(record.jobId()));
-        settings.env().keySet().forEach(name -> env.add(fromSecret(name, userSecret, name, false)));
+        settings.env().keySet().forEach(name -> env.add(fromSecret(name, envSecret, name, false)));
         return env;
+    }
+
+    /** Like {@link #literal}, but lets Kubernetes put each run's Job name in. */
+    private static EnvVar perRun(String name, String value) {
+        String escaped = value.replace("$", "$$").replace("$" + RUN_JOB_NAME, RUN_JOB_NAME);
+        return new EnvVarBuilder().withName(name).withValue(escaped).build();
     }
 
     /**

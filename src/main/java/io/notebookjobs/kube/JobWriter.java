@@ -9,6 +9,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -41,8 +42,8 @@ public class JobWriter {
         return client.secrets().inNamespace(namespace).resource(secret).create();
     }
 
-    /** Hands the Secret to the Job, so that the garbage collector deletes it with the Job. */
-    public void adopt(Secret secret, Job owner) {
+    /** Hands the Secret to its Job or CronJob, so that the garbage collector deletes it with the owner. */
+    public void adopt(Secret secret, io.fabric8.kubernetes.api.model.HasMetadata owner) {
         var meta = JobManifests.ownedBy(secret.getMetadata(), owner);
         patchSecret(secret.getMetadata().getName(), Map.of("metadata", Map.of("ownerReferences", meta.getOwnerReferences())));
     }
@@ -88,6 +89,54 @@ public class JobWriter {
     public void deleteJob(String jobName) {
         client.batch().v1().jobs().inNamespace(namespace).withName(jobName)
                 .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+    }
+
+    public CronJob create(CronJob cronJob) {
+        return client.batch().v1().cronjobs().inNamespace(namespace).resource(cronJob).create();
+    }
+
+    /**
+     * Replaces a CronJob as a whole (schedule, Job template, record) if nobody changed it since
+     * {@code resourceVersion}; a 409 otherwise, which the caller retries with a fresh read.
+     */
+    public CronJob replace(CronJob cronJob, String resourceVersion) {
+        cronJob.getMetadata().setResourceVersion(resourceVersion);
+        return client.batch().v1().cronjobs().inNamespace(namespace).resource(cronJob).update();
+    }
+
+    /** The CronJob as the API server has it now, for a retry after a conflict. */
+    public CronJob readCronJob(String name) {
+        return client.batch().v1().cronjobs().inNamespace(namespace).withName(name).get();
+    }
+
+    public CronJob suspendCronJob(String name) {
+        return client.batch().v1().cronjobs().inNamespace(namespace).withName(name)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization()
+                        .asJson(Map.of("spec", Map.of("suspend", true))));
+    }
+
+    public void deleteCronJob(String name) {
+        client.batch().v1().cronjobs().inNamespace(namespace).withName(name)
+                .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+    }
+
+    /**
+     * Sets and removes values of a Secret without reading it: the service writes environment
+     * values, it never needs to see them again.
+     */
+    public void updateSecretValues(String name, Map<String, String> set, java.util.Collection<String> remove) {
+        Map<String, Object> data = new java.util.HashMap<>();
+        remove.forEach(key -> data.put(key, null));
+        Map<String, Object> patch = new java.util.HashMap<>();
+        if (!data.isEmpty()) {
+            patch.put("data", data);
+        }
+        if (!set.isEmpty()) {
+            patch.put("stringData", set);
+        }
+        if (!patch.isEmpty()) {
+            patchSecret(name, patch);
+        }
     }
 
     private Job patchJob(String jobName, Map<String, Object> patch) {

@@ -20,6 +20,8 @@ public final class Labels {
 
     /** The job record as JSON, written once at create. */
     public static final String JOB_DATA = "scheduler.jupyter.org/job-data";
+    /** A job definition's record as JSON, on its CronJob; rewritten by each update. */
+    public static final String JOB_DEFINITION_DATA = "scheduler.jupyter.org/job-definition-data";
     /** Later edits by the user (rename), as JSON. */
     public static final String JOB_EDITS = "scheduler.jupyter.org/job-edits";
     /** When the user asked to stop the job, in milliseconds since the epoch. */
@@ -30,12 +32,17 @@ public final class Labels {
     public static final String SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict";
 
     public static final String JOB_NAME_PREFIX = "nb-job-";
+    public static final String CRON_JOB_NAME_PREFIX = "nb-jobdef-";
 
     private Labels() {
     }
 
     public static String jobName(String jobId) {
         return JOB_NAME_PREFIX + jobId;
+    }
+
+    public static String cronJobName(String definitionId) {
+        return CRON_JOB_NAME_PREFIX + definitionId;
     }
 
     public static String envSecretName(String jobName) {

@@ -14,4 +14,20 @@ public record JobPaths(String jobPrefix, String inputPrefix, String outputPrefix
         String job = root + "jobs/" + jobId + "/";
         return new JobPaths(job, job + "input/", job + "output/", job + "files/");
     }
+
+    /**
+     * A job whose input is staged elsewhere (a job definition's input, staged once for all runs).
+     *
+     * @param inputPrefix relative to the root prefix; null keeps the job's own input prefix
+     */
+    public static JobPaths forJob(String root, String jobId, String inputPrefix) {
+        JobPaths own = forJob(root, jobId);
+        return inputPrefix == null ? own
+                : new JobPaths(own.jobPrefix(), root + inputPrefix, own.outputPrefix(), own.sideEffectsPrefix());
+    }
+
+    /** Where a job definition's input versions live, relative to the root prefix. */
+    public static String definitionPrefix(String definitionId) {
+        return "definitions/" + definitionId + "/";
+    }
 }

@@ -33,7 +33,7 @@ class ContractTest extends ServiceTest {
         given().when().get("/scheduler/config?1733412345678").then().statusCode(200)
                 .body("supported_features.stop_job", equalTo(true))
                 .body("supported_features.delete_job", equalTo(true))
-                .body("supported_features.job_definition", equalTo(false))
+                .body("supported_features.job_definition", equalTo(true))
                 .body("supported_features.output_filename_template", equalTo(false))
                 .body("supported_features.email_notifications", equalTo(false))
                 .body("supported_features.timeout_seconds", equalTo(true))
@@ -101,6 +101,10 @@ class ContractTest extends ServiceTest {
         JsonPath openapi = given().accept("application/json").when().get("/q/openapi").then().statusCode(200)
                 .extract().jsonPath();
         Map<String, Object> paths = openapi.getMap("paths");
+        assertThat(paths).containsKeys("/scheduler/job_definitions", "/scheduler/job_definitions/{job_definition_id}",
+                "/scheduler/job_definitions/{job_definition_id}/jobs");
+        assertThat(openapi.getMap("paths.'/scheduler/job_definitions/{job_definition_id}'")).containsKeys("get", "patch",
+                "delete");
         assertThat(paths).containsKeys("/scheduler/jobs", "/scheduler/jobs/count", "/scheduler/jobs/{job_id}",
                 "/scheduler/jobs/{job_id}/files", "/scheduler/jobs/{job_id}/files/{path}",
                 "/scheduler/jobs/{job_id}/download_files", "/scheduler/batch/jobs", "/scheduler/config",

@@ -65,7 +65,7 @@ class ExecutorContractTest {
         parameters.put("note", "'$(NBJ_JOB_ID) costs $$5'");
         JobRecord record = new JobRecord(JOB_ID, "contract", "contract-user", "report.ipynb", "default", Map.of(),
                 formats, parameters, List.of(), null, null, null, null, true, List.of("data/input.csv"), CREATE_TIME,
-                3600, 0, info.scriptExtension());
+                3600, 0, info.scriptExtension(), null);
         RunSettings settings = new RunSettings(java.util.Optional.empty(), java.util.Optional.empty(), 0,
                 Map.of("GREETING", "hello from the contract"), Duration.ofHours(1), 0, Map.of());
         JobManifests manifests = new JobManifests(TestConfig.load(Map.of(
@@ -75,7 +75,7 @@ class ExecutorContractTest {
                 "notebook-jobs.s3.path-style", "true",
                 "notebook-jobs.s3.credentials-secret.name", "notebook-jobs-s3")));
         JobPaths paths = JobPaths.forJob("", JOB_ID);
-        Job job = manifests.job(record, settings, paths, "executor");
+        Job job = manifests.job(record, settings, paths, "executor", Labels.envSecretName(Labels.jobName(JOB_ID)));
         Container container = job.getSpec().getTemplate().getSpec().getContainers().get(0);
         KubernetesSerialization k8s = new KubernetesSerialization();
 

@@ -31,7 +31,7 @@ class JobManifestsTest {
     static JobRecord record(String owner) {
         return new JobRecord(ID, "nightly report", owner, "report.ipynb", "default", Map.of("cpu", "2"),
                 List.of("ipynb", "html"), Map.of("region", "'eu'"), List.of("nightly"), null, null, null, null, false,
-                List.of(), 1795437423000L, 3600, 0, "py");
+                List.of(), 1795437423000L, 3600, 0, "py", null);
     }
 
     static RunSettings settings(int gpu, Map<String, String> env) {
@@ -45,7 +45,7 @@ class JobManifestsTest {
                 "notebook-jobs.s3.endpoint-url", "http://minio:9000", "notebook-jobs.s3.path-style", "true"));
         values.putAll(config);
         return new JobManifests(TestConfig.load(values)).job(record("alice@example.com"), settings(gpu, env),
-                JobPaths.forJob("", ID), "registry.example/executor:1.0");
+                JobPaths.forJob("", ID), "registry.example/executor:1.0", "nb-job-" + ID + "-env");
     }
 
     private static Container executor(Job job) {
@@ -135,7 +135,7 @@ class JobManifestsTest {
         });
         assertThat(new KubernetesSerialization().asJson(job)).doesNotContain("hf_secret");
 
-        Secret secret = new JobManifests(TestConfig.load(Map.of())).envSecret(record("alice"), userEnv);
+        Secret secret = new JobManifests(TestConfig.load(Map.of())).envSecret("nb-job-" + ID + "-env", record("alice"), userEnv);
         assertThat(secret.getMetadata().getName()).isEqualTo("nb-job-" + ID + "-env");
         assertThat(secret.getStringData()).containsEntry("HF_TOKEN", "hf_secret");
     }
@@ -143,7 +143,7 @@ class JobManifestsTest {
     @Test
     void withoutACredentialsSecretPodsGetNoCredentialsAtAll() {
         Job job = new JobManifests(TestConfig.load(Map.of())).job(record("alice"), settings(0, Map.of()),
-                JobPaths.forJob("", ID), "executor");
+                JobPaths.forJob("", ID), "executor", "nb-job-" + ID + "-env");
         assertThat(executor(job).getEnv()).noneMatch(e -> e.getName().startsWith("AWS_"));
         assertThat(env(job, "NBJ_S3_ENDPOINT_URL")).isEmpty();
         assertThat(env(job, "NBJ_S3_PATH_STYLE")).get().extracting(EnvVar::getValue).isEqualTo("false");

@@ -77,6 +77,44 @@ public final class Api {
         }
     }
 
+    /** A CreateJobDefinition body: a job plus schedule and time zone. */
+    public static Map<String, Object> createDefinition(String name, String schedule, String timezone) {
+        Map<String, Object> definition = createJob(name);
+        definition.remove("input_uri");
+        definition.put("schedule", schedule);
+        if (timezone != null) {
+            definition.put("timezone", timezone);
+        }
+        return definition;
+    }
+
+    /** POST /scheduler/job_definitions as multipart. */
+    public static ValidatableResponse submitDefinition(Map<String, Object> definition, byte[] notebook,
+            Map<String, byte[]> files) {
+        RequestSpecification request = given().multiPart("job", json(definition), "application/json");
+        if (notebook != null) {
+            request = request.multiPart("input", "hello.ipynb", notebook, "application/x-ipynb+json");
+        }
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            request = request.multiPart("files", f.getKey(), f.getValue(), "application/octet-stream");
+        }
+        return request.when().post("/scheduler/job_definitions").then();
+    }
+
+    public static String submitDefinition(Map<String, Object> definition) {
+        return submitDefinition(definition, notebook("hello.ipynb"), Map.of()).statusCode(200).extract()
+                .path("job_definition_id");
+    }
+
+    public static ValidatableResponse definition(String id) {
+        return given().when().get("/scheduler/job_definitions/" + id).then();
+    }
+
+    public static ValidatableResponse patchDefinition(String id, Map<String, Object> update) {
+        return given().contentType("application/json").body(json(update)).when()
+                .patch("/scheduler/job_definitions/" + id).then();
+    }
+
     public static ValidatableResponse get(String jobId) {
         return given().when().get("/scheduler/jobs/" + jobId).then();
     }

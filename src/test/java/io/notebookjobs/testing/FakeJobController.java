@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -43,6 +44,7 @@ public final class FakeJobController implements AutoCloseable {
     private final KubernetesClient client;
     private final String namespace;
     private final Watch watch;
+    private final Watch cronJobWatch;
 
     private FakeJobController(KubernetesClient client, String namespace) {
         this.client = client;
@@ -68,6 +70,48 @@ public final class FakeJobController implements AutoCloseable {
             public void onClose(WatcherException cause) {
             }
         });
+        // Like the garbage collector: a deleted CronJob takes its Jobs and its Secret with it.
+        this.cronJobWatch = client.batch().v1().cronjobs().inNamespace(namespace).watch(new Watcher<CronJob>() {
+            @Override
+            public void eventReceived(Action action, CronJob cronJob) {
+                if (action == Action.DELETED) {
+                    collectOwnedBy(cronJob.getMetadata().getUid());
+                }
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+            }
+        });
+    }
+
+    /**
+     * The CronJob controller's work at a scheduled time: unless the CronJob is suspended, it
+     * creates the Job {@code <cronjob>-<scheduled time in minutes>} from the Job template, owned
+     * by the CronJob. Returns the Job's name, or null when suspended.
+     */
+    public String fire(String cronJobName, Instant scheduledTime) {
+        CronJob cronJob = client.batch().v1().cronjobs().inNamespace(namespace).withName(cronJobName).get();
+        if (Boolean.TRUE.equals(cronJob.getSpec().getSuspend())) {
+            return null;
+        }
+        String name = cronJobName + "-" + scheduledTime.getEpochSecond() / 60;
+        var template = cronJob.getSpec().getJobTemplate();
+        Job job = new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(namespace)
+                .withLabels(template.getMetadata().getLabels())
+                .withAnnotations(template.getMetadata().getAnnotations())
+                .addToAnnotations("batch.kubernetes.io/cronjob-scheduled-timestamp", scheduledTime.toString())
+                .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("CronJob")
+                        .withName(cronJobName).withUid(cronJob.getMetadata().getUid()).withController(true)
+                        .withBlockOwnerDeletion(true).build())
+                .endMetadata()
+                .withSpec(template.getSpec())
+                .build();
+        client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+        return name;
     }
 
     public static FakeJobController start(KubernetesClient client, String namespace) {
@@ -77,6 +121,7 @@ public final class FakeJobController implements AutoCloseable {
     @Override
     public void close() {
         watch.close();
+        cronJobWatch.close();
     }
 
     // ---- what tests do to a job's current pod
@@ -287,12 +332,26 @@ public final class FakeJobController implements AutoCloseable {
         for (Pod pod : pods(job.getMetadata().getName())) {
             client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
         }
+        collectOwnedBy(uid);
+    }
+
+    private void collectOwnedBy(String uid) {
+        for (Job owned : client.batch().v1().jobs().inNamespace(namespace).list().getItems()) {
+            if (ownedBy(owned, uid)) {
+                client.batch().v1().jobs().inNamespace(namespace).withName(owned.getMetadata().getName()).delete();
+            }
+        }
         for (Secret secret : client.secrets().inNamespace(namespace).list().getItems()) {
             if (secret.getMetadata().getOwnerReferences() != null
                     && secret.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid()))) {
                 client.secrets().inNamespace(namespace).withName(secret.getMetadata().getName()).delete();
             }
         }
+    }
+
+    private static boolean ownedBy(HasMetadata object, String uid) {
+        return object.getMetadata().getOwnerReferences() != null
+                && object.getMetadata().getOwnerReferences().stream().anyMatch(o -> uid.equals(o.getUid()));
     }
 
     private void bind(String jobName) {

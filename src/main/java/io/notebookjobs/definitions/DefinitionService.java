@@ -1,0 +1,407 @@
+package io.notebookjobs.definitions;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.notebookjobs.api.ApiException;
+import io.notebookjobs.api.DefinitionDtos.CreateJobDefinition;
+import io.notebookjobs.api.DefinitionDtos.UpdateJobDefinition;
+import io.notebookjobs.config.NotebookJobsConfig;
+import io.notebookjobs.jobs.InputStaging;
+import io.notebookjobs.jobs.JobFields;
+import io.notebookjobs.jobs.JobInput;
+import io.notebookjobs.jobs.JobRecord;
+import io.notebookjobs.jobs.JobService;
+import io.notebookjobs.jobs.JobValidation;
+import io.notebookjobs.jobs.RunSettings;
+import io.notebookjobs.jobs.RuntimeParameters;
+import io.notebookjobs.jobs.ValidatedJob;
+import io.notebookjobs.kube.AnnotationJson;
+import io.notebookjobs.kube.DefinitionManifests;
+import io.notebookjobs.kube.JobCache;
+import io.notebookjobs.kube.JobManifests;
+import io.notebookjobs.kube.JobWriter;
+import io.notebookjobs.kube.Labels;
+import io.notebookjobs.storage.JobPaths;
+import io.notebookjobs.storage.ObjectStore;
+
+/**
+ * Job definitions: each one is a CronJob whose Job template runs the definition's notebook, with
+ * the input staged once under the definition's prefix. Every run, scheduled or started now, is an
+ * ordinary job in the history. Scoped to the definition's owner like jobs.
+ */
+@ApplicationScoped
+public class DefinitionService {
+
+    private static final Logger LOG = Logger.getLogger(DefinitionService.class);
+    private static final int UPDATE_ATTEMPTS = 3;
+
+    private final NotebookJobsConfig config;
+    private final JobValidation validation;
+    private final InputStaging staging;
+    private final JobCache cache;
+    private final JobWriter writer;
+    private final JobManifests jobManifests;
+    private final DefinitionManifests manifests;
+    private final JobService jobs;
+    private final ObjectStore store;
+    private final Clock clock;
+
+    public DefinitionService(NotebookJobsConfig config, JobValidation validation, InputStaging staging, JobCache cache,
+            JobWriter writer, JobManifests jobManifests, DefinitionManifests manifests, JobService jobs,
+            ObjectStore store, Clock clock) {
+        this.config = config;
+        this.validation = validation;
+        this.staging = staging;
+        this.cache = cache;
+        this.writer = writer;
+        this.jobManifests = jobManifests;
+        this.manifests = manifests;
+        this.jobs = jobs;
+        this.store = store;
+        this.clock = clock;
+    }
+
+    // ---- reads
+
+    public List<DefinitionView> list(String owner) {
+        List<DefinitionView> views = new ArrayList<>();
+        for (CronJob cronJob : cache.definitionsByOwner(owner)) {
+            view(cronJob).ifPresent(views::add);
+        }
+        return views;
+    }
+
+    public DefinitionView get(String owner, String definitionId) {
+        return cache.definitionById(definitionId)
+                .flatMap(this::view)
+                .filter(v -> owner.equals(v.record().owner()))
+                .orElseThrow(() -> ApiException.notFound("No job definition with id " + definitionId));
+    }
+
+    private Optional<DefinitionView> view(CronJob cronJob) {
+        return cache.definitionRecord(cronJob)
+                .map(record -> new DefinitionView(cronJob, record, !Boolean.TRUE.equals(cronJob.getSpec().getSuspend())));
+    }
+
+    /** When the definition runs next, if it is active. */
+    public Optional<Long> nextRunTime(DefinitionView view) {
+        if (!view.active()) {
+            return Optional.empty();
+        }
+        return Schedule.parse(view.record().schedule(), view.record().timezone()).nextRun(clock.instant())
+                .map(java.time.Instant::toEpochMilli);
+    }
+
+    // ---- create
+
+    public String create(String owner, CreateJobDefinition request, JobInput input) {
+        ValidatedJob job = validation.validate(request);
+        Schedule schedule = Schedule.parse(request.schedule(), request.timezone());
+        InputStaging.StagedInput staged = staging.check(request.inputFilename(), request.inputUri(), input,
+                job.packageInputFolder());
+        String id = UUID.randomUUID().toString();
+        long now = clock.millis();
+        DefinitionRecord record = new DefinitionRecord(id, job.name(), owner, staged.inputFilename(), job.environment(),
+                job.settings().echo(), job.outputFormats(), job.parameters(), job.tags(), job.computeType(),
+                schedule.expression(), schedule.zone().getId(), job.packageInputFolder(), staged.packagedFiles(), now, now,
+                job.settings().timeout().toSeconds(), job.settings().maxRetries(), staged.notebook().scriptExtension(),
+                inputVersionPrefix(id, now));
+        checkRecordSize(record);
+        boolean active = request.active() == null || request.active();
+        try {
+            staged.stageUnder(store.root() + record.inputPrefix());
+            createInCluster(record, active, job);
+        } catch (RuntimeException e) {
+            deleteQuietly(() -> store.deletePrefix(store.root() + JobPaths.definitionPrefix(id)));
+            throw e;
+        }
+        LOG.infof("Job definition %s created for %s: %s, '%s' in %s", id, owner, job.name(), record.schedule(),
+                record.timezone());
+        return id;
+    }
+
+    private void createInCluster(DefinitionRecord record, boolean active, ValidatedJob job) {
+        CronJob cronJob = manifests.cronJob(record, active, job.settings(), job.image());
+        Map<String, String> env = job.settings().env();
+        Secret secret = env.isEmpty() ? null
+                : writer.create(jobManifests.envSecret(DefinitionManifests.envSecretName(record), record.runTemplate(), env));
+        CronJob created = null;
+        try {
+            created = writer.create(cronJob);
+            if (secret != null) {
+                writer.adopt(secret, created);
+            }
+        } catch (RuntimeException e) {
+            if (created != null) {
+                deleteQuietly(() -> writer.deleteCronJob(cronJob.getMetadata().getName()));
+            }
+            if (secret != null) {
+                deleteQuietly(() -> writer.deleteSecret(secret.getMetadata().getName()));
+            }
+            throw e;
+        }
+        cache.awaitDefinition(created.getMetadata().getName(), JobCache.hasVersion(created.getMetadata().getResourceVersion()));
+    }
+
+    // ---- update
+
+    /**
+     * Applies a partial update to the definition and its CronJob (schedule, time zone, pause,
+     * and the Job template the next run is made from). A new input is staged first under a new
+     * version; the old version goes once no unfinished run still reads it.
+     *
+     * @param newInput a new notebook (and folder), or null to keep the current one
+     */
+    public void update(String owner, String definitionId, UpdateJobDefinition update, JobInput newInput) {
+        DefinitionView current = get(owner, definitionId);
+        InputStaging.StagedInput staged = null;
+        String newInputPrefix = null;
+        if (newInput != null) {
+            boolean packaged = update.packageInputFolder() != null ? update.packageInputFolder()
+                    : current.record().packageInputFolder();
+            staged = staging.check(null, update.inputUri(), newInput, packaged);
+            newInputPrefix = inputVersionPrefix(definitionId, clock.millis());
+        }
+        boolean stagedNow = false;
+        try {
+            for (int attempt = 1;; attempt++) {
+                Changed changed = changes(current, update, staged, newInputPrefix);
+                checkRecordSize(changed.record());
+                if (staged != null && !stagedNow) {
+                    staged.stageUnder(store.root() + newInputPrefix);
+                    stagedNow = true;
+                }
+                try {
+                    apply(current, changed);
+                    break;
+                } catch (KubernetesClientException e) {
+                    if (e.getCode() != 409 || attempt == UPDATE_ATTEMPTS) {
+                        throw e;
+                    }
+                    // Someone else changed the CronJob: merge the update into what is there now.
+                    CronJob fresh = writer.readCronJob(current.cronJob().getMetadata().getName());
+                    current = view(fresh).filter(v -> owner.equals(v.record().owner()))
+                            .orElseThrow(() -> ApiException.notFound("No job definition with id " + definitionId));
+                }
+            }
+        } catch (RuntimeException e) {
+            if (stagedNow) {
+                String prefix = store.root() + newInputPrefix;
+                deleteQuietly(() -> store.deletePrefix(prefix));
+            }
+            throw e;
+        }
+        if (staged != null) {
+            pruneInputVersions(definitionId, newInputPrefix);
+        }
+        LOG.infof("Job definition %s updated by %s", definitionId, owner);
+    }
+
+    /** The definition after an update, and what changes in its Secret. */
+    private record Changed(DefinitionRecord record, boolean active, ValidatedJob job, Map<String, String> setEnv,
+            Set<String> removeEnv) {
+    }
+
+    private Changed changes(DefinitionView current, UpdateJobDefinition u, InputStaging.StagedInput staged,
+            String newInputPrefix) {
+        DefinitionRecord old = current.record();
+        Map<String, Object> parameters = u.runtimeEnvironmentParameters() != null ? u.runtimeEnvironmentParameters()
+                : old.runtimeEnvironmentParameters();
+        JobFields merged = new Merged(
+                first(u.runtimeEnvironmentName(), old.runtimeEnvironmentName()),
+                parameters,
+                first(u.outputFormats(), old.outputFormats()),
+                first(u.parameters(), old.parameters()),
+                first(u.tags(), old.tags()),
+                first(u.name(), old.name()),
+                first(u.computeType(), old.computeType()),
+                staged != null ? first(u.packageInputFolder(), old.packageInputFolder()) : old.packageInputFolder(),
+                u.timeoutSeconds() != null ? u.timeoutSeconds() : (int) old.timeoutSeconds(),
+                u.maxRetries() != null ? u.maxRetries() : old.maxRetries());
+        ValidatedJob job = validation.validate(merged);
+        Schedule schedule = Schedule.parse(first(u.schedule(), old.schedule()), first(u.timezone(), old.timezone()));
+
+        // Environment values are shown masked; a masked value sent back means "keep it".
+        Set<String> oldNames = envNames(old.runtimeEnvironmentParameters());
+        Map<String, String> set = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : job.settings().env().entrySet()) {
+            if (RuntimeParameters.MASK.equals(e.getValue())) {
+                if (!oldNames.contains(e.getKey())) {
+                    throw ApiException.badRequest("runtime_environment_parameters." + RuntimeParameters.ENV_PREFIX
+                            + e.getKey(), "give its value: " + RuntimeParameters.MASK + " only keeps a value set before");
+                }
+            } else {
+                set.put(e.getKey(), e.getValue());
+            }
+        }
+        Set<String> remove = new HashSet<>(oldNames);
+        remove.removeAll(job.settings().env().keySet());
+
+        DefinitionRecord record = new DefinitionRecord(old.jobDefinitionId(), job.name(), old.owner(),
+                staged != null ? staged.inputFilename() : old.inputFilename(), job.environment(),
+                job.settings().echo(), job.outputFormats(), job.parameters(), job.tags(), job.computeType(),
+                schedule.expression(), schedule.zone().getId(), job.packageInputFolder(),
+                staged != null ? staged.packagedFiles() : old.packagedFiles(), old.createTime(), clock.millis(),
+                job.settings().timeout().toSeconds(), job.settings().maxRetries(),
+                staged != null ? staged.notebook().scriptExtension() : old.scriptExtension(),
+                staged != null ? newInputPrefix : old.inputPrefix());
+        boolean active = u.active() != null ? u.active() : current.active();
+        return new Changed(record, active, job, set, remove);
+    }
+
+    private void apply(DefinitionView current, Changed changed) {
+        DefinitionRecord record = changed.record();
+        String secretName = DefinitionManifests.envSecretName(record);
+        boolean hadSecret = !envNames(current.record().runtimeEnvironmentParameters()).isEmpty();
+        // Values first: the new template may reference them as soon as it is written.
+        if (hadSecret) {
+            writer.updateSecretValues(secretName, changed.setEnv(), changed.removeEnv());
+        } else if (!changed.setEnv().isEmpty()) {
+            Secret secret = writer.create(jobManifests.envSecret(secretName, record.runTemplate(), changed.setEnv()));
+            writer.adopt(secret, current.cronJob());
+        }
+        CronJob replaced = writer.replace(manifests.cronJob(record, changed.active(), changed.job().settings(),
+                changed.job().image()), current.cronJob().getMetadata().getResourceVersion());
+        cache.awaitDefinition(replaced.getMetadata().getName(),
+                JobCache.hasVersion(replaced.getMetadata().getResourceVersion()));
+    }
+
+    /** Deletes input versions nothing uses any more: not the current one, not one an unfinished run reads. */
+    private void pruneInputVersions(String definitionId, String currentPrefix) {
+        Set<String> inUse = new HashSet<>(Set.of(currentPrefix));
+        for (Job run : cache.byDefinition(definitionId)) {
+            if (!isFinalized(run)) {
+                cache.record(run).map(JobRecord::inputPrefix).ifPresent(inUse::add);
+            }
+        }
+        String versions = store.root() + JobPaths.definitionPrefix(definitionId) + "inputs/";
+        Set<String> stale = new HashSet<>();
+        for (ObjectStore.StoredObject o : store.list(versions)) {
+            String rest = o.key().substring(versions.length());
+            int slash = rest.indexOf('/');
+            String version = JobPaths.definitionPrefix(definitionId) + "inputs/" + rest.substring(0, slash + 1);
+            if (slash > 0 && !inUse.contains(version)) {
+                stale.add(version);
+            }
+        }
+        stale.forEach(version -> deleteQuietly(() -> store.deletePrefix(store.root() + version)));
+    }
+
+    // ---- run now, delete
+
+    public String runNow(String owner, String definitionId, Map<String, Object> parameters) {
+        DefinitionRecord record = get(owner, definitionId).record();
+        return jobs.runNow(owner, record.runTemplate(), settings(record),
+                validation.image(record.runtimeEnvironmentName()), DefinitionManifests.envSecretName(record), parameters);
+    }
+
+    /**
+     * Deletes the definition with every run it made (their Jobs, pods and files), its staged
+     * input and its CronJob. The CronJob is paused first so that no run starts meanwhile.
+     */
+    public void delete(String owner, String definitionId) {
+        DefinitionView view = get(owner, definitionId);
+        String name = view.cronJob().getMetadata().getName();
+        writer.suspendCronJob(name);
+        for (Job run : cache.byDefinition(definitionId)) {
+            String runId = JobCache.jobId(run);
+            try {
+                jobs.delete(owner, runId);
+            } catch (ApiException e) {
+                if (e.status() != 404) {
+                    throw e;
+                }
+            }
+        }
+        store.deletePrefix(store.root() + JobPaths.definitionPrefix(definitionId));
+        writer.deleteCronJob(name);
+        cache.awaitDefinition(name, JobCache.isGone());
+        LOG.infof("Job definition %s deleted by %s", definitionId, owner);
+    }
+
+    // ---- helpers
+
+    /** What the definition's runs get, read back from its record (environment values stay in the Secret). */
+    private RunSettings settings(DefinitionRecord record) {
+        return RuntimeParameters.parse(record.runtimeEnvironmentParameters(), (int) record.timeoutSeconds(),
+                record.maxRetries(), validation.policy());
+    }
+
+    private void checkRecordSize(DefinitionRecord record) {
+        long limit = config.limits().maxRecordSize().asLongValue();
+        int size = Math.max(AnnotationJson.write(record).getBytes(StandardCharsets.UTF_8).length,
+                AnnotationJson.write(record.runTemplate()).getBytes(StandardCharsets.UTF_8).length);
+        if (size > limit) {
+            throw ApiException.badRequest(record.packagedFiles().isEmpty() ? "job_definition" : "packaged_files",
+                    "the definition's record would be " + size + " bytes, more than the limit of " + limit + " ("
+                            + record.packagedFiles().size() + " packaged files); package a smaller folder");
+        }
+    }
+
+    private static String inputVersionPrefix(String definitionId, long version) {
+        return JobPaths.definitionPrefix(definitionId) + "inputs/" + version + "/";
+    }
+
+    private static Set<String> envNames(Map<String, Object> parameters) {
+        Set<String> names = new HashSet<>();
+        parameters.keySet().stream().filter(k -> k.startsWith(RuntimeParameters.ENV_PREFIX))
+                .forEach(k -> names.add(k.substring(RuntimeParameters.ENV_PREFIX.length())));
+        return names;
+    }
+
+    private static boolean isFinalized(Job job) {
+        return job.getMetadata().getAnnotations() != null
+                && job.getMetadata().getAnnotations().containsKey(Labels.OUTCOME);
+    }
+
+    private static <T> T first(T value, T fallback) {
+        return value != null ? value : fallback;
+    }
+
+    private static void deleteQuietly(Runnable delete) {
+        try {
+            delete.run();
+        } catch (RuntimeException e) {
+            LOG.warnf("Cleanup failed: %s", e.getMessage());
+        }
+    }
+
+    /** The fields of a definition after an update, for the same checks as at create. */
+    private record Merged(String runtimeEnvironmentName, Map<String, Object> runtimeEnvironmentParameters,
+            List<String> outputFormats, Map<String, Object> parameters, List<String> tags, String name,
+            String computeType, Boolean packageInputFolder, Integer timeoutSeconds, Integer maxRetries)
+            implements JobFields {
+
+        @Override
+        public String inputUri() {
+            return null;
+        }
+
+        @Override
+        public String inputFilename() {
+            return null;
+        }
+
+        @Override
+        public String outputFilenameTemplate() {
+            return null;
+        }
+    }
+}
