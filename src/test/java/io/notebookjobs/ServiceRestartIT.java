@@ -101,6 +101,41 @@ class ServiceRestartIT {
         assertThat(names).containsExactly("done before", "fails while down", "finishes after restart", "finishes while down");
     }
 
+    @Test
+    void runsOfADefinitionLandUnderTheirOwnPrefixesAndSurviveARestart() {
+        controller = FakeJobController.start(client, NAMESPACE);
+        startService();
+        String id = Api.submitDefinition(Api.createDefinition("scheduled", "* * * * *", null));
+        String cronJob = "nb-jobdef-" + id;
+        java.time.Instant minute = java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+        String first = controller.fire(cronJob, minute.minusSeconds(120));
+        controller.run(first);
+        controller.succeed(first, "ok");
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> Api.status(first).equals("COMPLETED"));
+
+        service.kill();
+        String second = controller.fire(cronJob, minute.minusSeconds(60));
+        controller.run(second);
+        controller.succeed(second, "ok");
+        String third = controller.fire(cronJob, minute);
+
+        startService();
+        Api.definition(id).statusCode(200).body("active", org.hamcrest.Matchers.equalTo(true));
+        List<String> runs = given().when().get("/scheduler/jobs?job_definition_id=" + id).then().statusCode(200)
+                .extract().path("jobs.job_id");
+        assertThat(runs).containsExactlyInAnyOrder(first, second, third);
+        assertThat(Api.status(second)).isEqualTo("COMPLETED");
+        assertThat(Api.status(third)).isEqualTo("QUEUED");
+        List<String> prefixes = new java.util.ArrayList<>();
+        for (String run : runs) {
+            String prefix = client.batch().v1().jobs().inNamespace(NAMESPACE).withName(run).get().getSpec().getTemplate()
+                    .getSpec().getContainers().get(0).getEnv().stream().filter(e -> e.getName().equals("NBJ_OUTPUT_PREFIX"))
+                    .findFirst().orElseThrow().getValue().replace("$(NBJ_JOB_NAME)", run);
+            prefixes.add(prefix);
+        }
+        assertThat(prefixes).doesNotHaveDuplicates().allMatch(p -> p.startsWith("jobs/nb-jobdef-" + id + "-"));
+    }
+
     private void startService() {
         Map<String, String> env = ServiceProcess.s3Environment(s3.endpoint(), BUCKET, S3ProxyServer.ACCESS_KEY,
                 S3ProxyServer.SECRET_KEY);
