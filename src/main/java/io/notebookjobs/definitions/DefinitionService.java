@@ -138,25 +138,10 @@ public class DefinitionService {
     }
 
     private void createInCluster(DefinitionRecord record, boolean active, ValidatedJob job) {
-        CronJob cronJob = manifests.cronJob(record, active, job.settings(), job.image());
         Map<String, String> env = job.settings().env();
-        Secret secret = env.isEmpty() ? null
-                : writer.create(jobManifests.envSecret(DefinitionManifests.envSecretName(record), record.runTemplate(), env));
-        CronJob created = null;
-        try {
-            created = writer.create(cronJob);
-            if (secret != null) {
-                writer.adopt(secret, created);
-            }
-        } catch (RuntimeException e) {
-            if (created != null) {
-                deleteQuietly(() -> writer.deleteCronJob(cronJob.getMetadata().getName()));
-            }
-            if (secret != null) {
-                deleteQuietly(() -> writer.deleteSecret(secret.getMetadata().getName()));
-            }
-            throw e;
-        }
+        CronJob created = writer.createWithSecret(manifests.cronJob(record, active, job.settings(), job.image()),
+                env.isEmpty() ? null
+                        : jobManifests.envSecret(DefinitionManifests.envSecretName(record), record.runTemplate(), env));
         cache.awaitDefinition(created.getMetadata().getName(), JobCache.hasVersion(created.getMetadata().getResourceVersion()));
     }
 

@@ -20,7 +20,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.notebookjobs.api.ApiException;
 import io.notebookjobs.api.CreateJob;
@@ -186,42 +185,22 @@ public class JobService {
     }
 
     /**
-     * Creates the user's Secret (when there are values for it), the Job, then hands the Secret to
-     * the Job, so the garbage collector deletes them together. Either all of it happens, including
-     * the upload before it, or nothing is left.
+     * Creates the Job (and the Secret of its environment values). Either all of it happens,
+     * including the upload before it, or nothing is left.
      */
     private void createInCluster(JobRecord record, RunSettings settings, JobPaths paths, String image,
             String secretName, java.util.Map<String, String> env) {
         try {
-            Job job = manifests.job(record, settings, paths, image, secretName);
-            Secret secret = env.isEmpty() ? null : writer.create(manifests.envSecret(secretName, record, env));
-            Job created = null;
-            try {
-                created = writer.create(job);
-                if (secret != null) {
-                    writer.adopt(secret, created);
-                }
-            } catch (RuntimeException e) {
-                if (created != null) {
-                    deleteQuietly(() -> writer.deleteJob(job.getMetadata().getName()));
-                }
-                if (secret != null) {
-                    deleteQuietly(() -> writer.deleteSecret(secret.getMetadata().getName()));
-                }
-                throw e;
-            }
+            Job created = writer.createWithSecret(manifests.job(record, settings, paths, image, secretName),
+                    env.isEmpty() ? null : manifests.envSecret(secretName, record, env));
             cache.await(created.getMetadata().getName(), JobCache.hasVersion(created.getMetadata().getResourceVersion()));
         } catch (RuntimeException e) {
-            deleteQuietly(() -> store.deletePrefix(paths.jobPrefix()));
+            try {
+                store.deletePrefix(paths.jobPrefix());
+            } catch (RuntimeException cleanup) {
+                LOG.warnf("Cleanup after a failed create failed too: %s", cleanup.getMessage());
+            }
             throw e;
-        }
-    }
-
-    private static void deleteQuietly(Runnable delete) {
-        try {
-            delete.run();
-        } catch (RuntimeException e) {
-            LOG.warnf("Cleanup after a failed create failed too: %s", e.getMessage());
         }
     }
 

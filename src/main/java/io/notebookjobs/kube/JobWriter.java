@@ -7,6 +7,7 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
@@ -34,16 +35,50 @@ public class JobWriter {
         this.namespace = config.kube().namespace();
     }
 
-    public Job create(Job job) {
-        return client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
-    }
-
     public Secret create(Secret secret) {
         return client.secrets().inNamespace(namespace).resource(secret).create();
     }
 
+    /**
+     * Creates a Job or CronJob together with the Secret holding its environment values, and hands
+     * the Secret to it so the garbage collector deletes both together. The Secret comes first, as
+     * pods may start at once. Both exist afterwards, or neither.
+     *
+     * @param secret null when there are no values
+     */
+    public <T extends HasMetadata> T createWithSecret(T owner, Secret secret) {
+        Secret createdSecret = secret == null ? null : create(secret);
+        T created = null;
+        try {
+            created = client.resource(owner).inNamespace(namespace).create();
+            if (createdSecret != null) {
+                adopt(createdSecret, created);
+            }
+            return created;
+        } catch (RuntimeException e) {
+            if (created != null) {
+                T toDelete = created;
+                quietly(() -> client.resource(toDelete).inNamespace(namespace)
+                        .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
+            }
+            if (createdSecret != null) {
+                quietly(() -> deleteSecret(createdSecret.getMetadata().getName()));
+            }
+            throw e;
+        }
+    }
+
+    private static void quietly(Runnable cleanup) {
+        try {
+            cleanup.run();
+        } catch (RuntimeException e) {
+            org.jboss.logging.Logger.getLogger(JobWriter.class).warnf("Cleanup after a failed create failed too: %s",
+                    e.getMessage());
+        }
+    }
+
     /** Hands the Secret to its Job or CronJob, so that the garbage collector deletes it with the owner. */
-    public void adopt(Secret secret, io.fabric8.kubernetes.api.model.HasMetadata owner) {
+    public void adopt(Secret secret, HasMetadata owner) {
         var meta = JobManifests.ownedBy(secret.getMetadata(), owner);
         patchSecret(secret.getMetadata().getName(), Map.of("metadata", Map.of("ownerReferences", meta.getOwnerReferences())));
     }
@@ -89,10 +124,6 @@ public class JobWriter {
     public void deleteJob(String jobName) {
         client.batch().v1().jobs().inNamespace(namespace).withName(jobName)
                 .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
-    }
-
-    public CronJob create(CronJob cronJob) {
-        return client.batch().v1().cronjobs().inNamespace(namespace).resource(cronJob).create();
     }
 
     /**

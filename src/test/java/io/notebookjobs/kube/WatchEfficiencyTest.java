@@ -20,8 +20,9 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 
 /**
- * The service opens one watch per kind (Jobs, Pods, Events), whatever the number of jobs, and
- * answers history, get and count from its cache: not one LIST reaches the API server.
+ * The service opens one watch per kind (Jobs, Pods, CronJobs, Events), whatever the number of
+ * jobs, and answers history, definitions, get and count from its cache: not one LIST reaches the
+ * API server.
  */
 @QuarkusTest
 @WithKubernetesTestServer
@@ -37,12 +38,15 @@ class WatchEfficiencyTest extends ServiceTest {
             }
         }
         assertThat(watched).containsExactly("/api/v1/namespaces/test/events", "/api/v1/namespaces/test/pods",
-                "/apis/batch/v1/namespaces/test/jobs");
+                "/apis/batch/v1/namespaces/test/cronjobs", "/apis/batch/v1/namespaces/test/jobs");
 
         List<RecordedRequest> withFewJobs = historyRequests(Api.submit(job("few")));
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             ids.add(Api.submit(job("many " + i)));
+        }
+        for (int i = 0; i < 5; i++) {
+            Api.submitDefinition(Api.createDefinition("many " + i, "0 0 * * *", null));
         }
         drain();
         List<RecordedRequest> withManyJobs = historyRequests(ids.get(0));
@@ -62,6 +66,7 @@ class WatchEfficiencyTest extends ServiceTest {
             given().when().get("/scheduler/jobs?max_items=25").then().statusCode(200);
             given().when().get("/scheduler/jobs/" + someJob).then().statusCode(200);
             given().when().get("/scheduler/jobs/count?status=QUEUED").then().statusCode(200);
+            given().when().get("/scheduler/job_definitions?max_items=25").then().statusCode(200);
         }
         return drain();
     }
@@ -87,7 +92,8 @@ class WatchEfficiencyTest extends ServiceTest {
     private static boolean isList(RecordedRequest r) {
         String path = r.getPath();
         String collection = path.replaceAll("\\?.*", "");
-        boolean isCollection = collection.endsWith("/jobs") || collection.endsWith("/pods") || collection.endsWith("/events");
+        boolean isCollection = collection.endsWith("/jobs") || collection.endsWith("/pods")
+                || collection.endsWith("/events") || collection.endsWith("/cronjobs");
         return "GET".equals(r.getMethod()) && isCollection && !path.contains("watch=true")
                 && !path.contains("batch.kubernetes.io%2Fjob-name");
     }

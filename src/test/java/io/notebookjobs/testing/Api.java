@@ -54,14 +54,19 @@ public final class Api {
 
     /** POST /scheduler/jobs as multipart: job JSON, notebook, and folder files by relative path. */
     public static ValidatableResponse submit(Map<String, Object> job, byte[] notebook, Map<String, byte[]> files) {
-        RequestSpecification request = given().multiPart("job", json(job), "application/json");
+        return multipart(job, notebook, files).when().post("/scheduler/jobs").then();
+    }
+
+    /** The parts of a multipart create or update: {@code job}, {@code input}, {@code files}. */
+    static RequestSpecification multipart(Map<String, Object> body, byte[] notebook, Map<String, byte[]> files) {
+        RequestSpecification request = given().multiPart("job", json(body), "application/json");
         if (notebook != null) {
             request = request.multiPart("input", "hello.ipynb", notebook, "application/x-ipynb+json");
         }
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
             request = request.multiPart("files", f.getKey(), f.getValue(), "application/octet-stream");
         }
-        return request.when().post("/scheduler/jobs").then();
+        return request;
     }
 
     /** Creates a job with the test notebook and returns its id. */
@@ -91,14 +96,7 @@ public final class Api {
     /** POST /scheduler/job_definitions as multipart. */
     public static ValidatableResponse submitDefinition(Map<String, Object> definition, byte[] notebook,
             Map<String, byte[]> files) {
-        RequestSpecification request = given().multiPart("job", json(definition), "application/json");
-        if (notebook != null) {
-            request = request.multiPart("input", "hello.ipynb", notebook, "application/x-ipynb+json");
-        }
-        for (Map.Entry<String, byte[]> f : files.entrySet()) {
-            request = request.multiPart("files", f.getKey(), f.getValue(), "application/octet-stream");
-        }
-        return request.when().post("/scheduler/job_definitions").then();
+        return multipart(definition, notebook, files).when().post("/scheduler/job_definitions").then();
     }
 
     public static String submitDefinition(Map<String, Object> definition) {
