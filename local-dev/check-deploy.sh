@@ -43,7 +43,8 @@ summary=()
 
 say() { printf '[check-deploy] %s\n' "$*" >&2; }
 
-# check NAME CMD...: runs one check, times it, counts it. Output goes to the terminal.
+# check NAME CMD...: runs one check, times it, counts it. Output goes to the terminal. (Called
+# after `||`, the check functions run without `set -e`: each returns its failures itself.)
 check() {
   local name=$1 t=$SECONDS rc=0
   shift
@@ -106,10 +107,10 @@ tools() {
   fi
   shellcheck --version | sed -n 's/^version: /shellcheck /p' >&2
   # The simulated cluster's binaries include the pinned kubectl (with kustomize); no-op when cached.
-  timeout "$CHECK_DEPLOY_BUILD_TIMEOUT" "$SIM" build
+  timeout "$CHECK_DEPLOY_BUILD_TIMEOUT" "$SIM" build || return 1
   # shellcheck disable=SC2016 # the $PATH is literal in sim-cluster's output
   KUBECTL="$("$SIM" env | sed -n 's/^export PATH=\(.*\):\$PATH$/\1/p')/kubectl"
-  "$KUBECTL" version --client >&2
+  "$KUBECTL" version --client >&2 || return 1
 }
 check "tools (pinned kubectl, shellcheck)" tools || exit 1
 
@@ -152,9 +153,9 @@ namespace: deploy-check
 resources:
   - $(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$root/k8s/base" "$RENDERED/base-overlay")
 EOF
-  "$KUBECTL" kustomize "$RENDERED/base-overlay" >"$RENDERED/base.yaml"
-  "$KUBECTL" kustomize k8s/overlays/local >"$RENDERED/local.yaml"
-  "$KUBECTL" kustomize k8s/overlays/production >"$RENDERED/production.yaml"
+  "$KUBECTL" kustomize "$RENDERED/base-overlay" >"$RENDERED/base.yaml" || return 1
+  "$KUBECTL" kustomize k8s/overlays/local >"$RENDERED/local.yaml" || return 1
+  "$KUBECTL" kustomize k8s/overlays/production >"$RENDERED/production.yaml" || return 1
   local f
   for f in base local production; do
     say "$f: $(grep -c '^kind:' "$RENDERED/$f.yaml") objects ($RENDERED/$f.yaml)"
@@ -194,12 +195,11 @@ up_and_check() {
 }
 # A stack left by an interrupted run is removed first, so every run starts from the same state.
 down_quietly
-stack_ok=0
-if check "local-dev/up on the simulated cluster (sample job COMPLETED)" up_and_check "$CHECK_DEPLOY_DIR/up-1.log" 0; then
-  stack_ok=1
-fi
+check "local-dev/up on the simulated cluster (sample job COMPLETED)" up_and_check "$CHECK_DEPLOY_DIR/up-1.log" 0 || true
 
-if [[ $stack_ok == 1 ]]; then
+# The checks against the cluster run whenever the cluster and the service came up, also when the
+# sample job failed: they tell more about why.
+if [[ -f $LOCAL_DEV_STATE_DIR/env.sh ]]; then
   # shellcheck disable=SC1091
   source "$LOCAL_DEV_STATE_DIR/env.sh"
 
@@ -274,7 +274,7 @@ fi
 # ---- 8. down ---------------------------------------------------------------------------------
 down_and_check() {
   local rc=0 port
-  local-dev/down
+  local-dev/down || rc=1
   stack_up=0
   for port in "$LOCAL_DEV_PORT" "$LOCAL_DEV_SIM_PORT_BASE" "$((LOCAL_DEV_SIM_PORT_BASE + 6))"; do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

@@ -42,7 +42,6 @@ kind_up() {
   log "building the executor image notebook-jobs/executor:dev (image/)"
   docker build -q -t notebook-jobs/executor:dev "$LD_ROOT/image" >/dev/null
   package_service
-  before="$(docker image inspect -f '{{.Id}}' notebook-jobs/service:dev 2>/dev/null || true)"
   log "building the service image notebook-jobs/service:dev (src/main/docker/Dockerfile.jvm)"
   (cd "$LD_ROOT" && docker build -q -f src/main/docker/Dockerfile.jvm -t notebook-jobs/service:dev . >/dev/null)
   after="$(docker image inspect -f '{{.Id}}' notebook-jobs/service:dev)"
@@ -51,10 +50,13 @@ kind_up() {
   log "images built and loaded after $(elapsed)"
 
   kubectl --kubeconfig "$KIND_KUBECONFIG" apply -k "$LD_ROOT/k8s/overlays/local" >/dev/null
+  before="$(cat "$LOCAL_DEV_STATE_DIR/service-image-id" 2>/dev/null || true)"
   if [[ -n $before && $before != "$after" ]]; then
     # Same tag, new image: the pods must be replaced to run it.
+    log "the service image changed; restarting the Deployment"
     kind_kubectl rollout restart deployment/notebook-jobs >/dev/null
   fi
+  echo "$after" >"$LOCAL_DEV_STATE_DIR/service-image-id"
   kind_kubectl rollout status deployment/minio --timeout=180s >/dev/null
   kind_kubectl wait --for=condition=Complete job/minio-bucket --timeout=180s >/dev/null ||
     die "the bucket was not created: kubectl --kubeconfig $KIND_KUBECONFIG -n $LD_NAMESPACE logs job/minio-bucket"
