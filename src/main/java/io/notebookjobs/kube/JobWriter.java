@@ -10,8 +10,11 @@ import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
@@ -141,9 +144,8 @@ public class JobWriter {
     }
 
     public CronJob suspendCronJob(String name) {
-        return client.batch().v1().cronjobs().inNamespace(namespace).withName(name)
-                .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization()
-                        .asJson(Map.of("spec", Map.of("suspend", true))));
+        return mergePatch(new CronJobBuilder().withNewMetadata().withName(name).endMetadata().build(),
+                Map.of("spec", Map.of("suspend", true)));
     }
 
     public void deleteCronJob(String name) {
@@ -171,12 +173,20 @@ public class JobWriter {
     }
 
     private Job patchJob(String jobName, Map<String, Object> patch) {
-        return client.batch().v1().jobs().inNamespace(namespace).withName(jobName)
-                .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
+        return mergePatch(new JobBuilder().withNewMetadata().withName(jobName).endMetadata().build(), patch);
     }
 
     private void patchSecret(String name, Map<String, Object> patch) {
-        client.secrets().inNamespace(namespace).withName(name)
+        mergePatch(new SecretBuilder().withNewMetadata().withName(name).endMetadata().build(), patch);
+    }
+
+    /**
+     * A JSON merge patch addressed by a stub object: patching by name alone makes the client read
+     * the object first, one more call, and for Secrets a read the service has no right to.
+     */
+    private <T extends HasMetadata> T mergePatch(T target, Map<String, Object> patch) {
+        target.getMetadata().setNamespace(namespace);
+        return client.resource(target).inNamespace(namespace)
                 .patch(PatchContext.of(PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(patch));
     }
 }

@@ -71,10 +71,20 @@ class ContractTest extends ServiceTest {
     }
 
     @Test
-    void secretsNeverAppearAsLiteralValues() {
+    void secretsNeverAppearAsLiteralValues() throws InterruptedException {
         Map<String, Object> request = job("secrets");
         ((Map<String, Object>) request.get("runtime_environment_parameters")).put("env.HF_TOKEN", "hf_very_secret_value");
+        var mock = server.getKubernetesMockServer();
+        while (mock.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS) != null) {
+            // drain what came before
+        }
         String id = Api.submit(request);
+        // The service writes Secrets but never reads them (its Role has no get on Secrets).
+        var r = mock.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS);
+        while (r != null) {
+            assertThat(r.getMethod() + " " + r.getPath()).doesNotStartWith("GET /api/v1/namespaces/test/secrets");
+            r = mock.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
 
         Job job = kubeJob(id);
         String spec = k8s().getKubernetesSerialization().asJson(job);
