@@ -181,10 +181,23 @@ cmd_down() {
   log "all components stopped (state kept in $SIM_STATE_DIR; kubeconfig: $KUBECONFIG_ADMIN)"
 }
 
+# restart-apiserver [--down SECONDS]: with --down the API server stays stopped
+# that long before it starts again (an outage in which pods can finish, for
+# tests of watch recovery).
 cmd_restart_apiserver() {
+  local down=0
+  case ${1:-} in
+    --down) [[ ${2:-} =~ ^[0-9]+$ ]] || die "usage: restart-apiserver [--down SECONDS]"; down=$2 ;;
+    "") ;;
+    *) die "usage: restart-apiserver [--down SECONDS]" ;;
+  esac
   is_running etcd || die "etcd is not running; use '$0 up'"
   local start=$SECONDS
   stop_pid kube-apiserver
+  if ((down > 0)); then
+    log "kube-apiserver stays down for ${down}s"
+    sleep "$down"
+  fi
   start_apiserver
   log "kube-apiserver restarted in $((SECONDS - start))s (etcd data kept)"
   log "kubeconfig: $KUBECONFIG_ADMIN"
