@@ -292,8 +292,24 @@ public class JobCache {
         }
     }
 
+    /**
+     * The cache holds the written version or a later one. Another writer (the Job controller
+     * updating status) may change the object again before the watch delivers the write, so the
+     * cache can skip the exact version; resource versions are etcd revisions, which only grow.
+     */
     public static <T extends HasMetadata> Predicate<Optional<T>> hasVersion(String resourceVersion) {
-        return object -> object.map(o -> resourceVersion.equals(o.getMetadata().getResourceVersion())).orElse(false);
+        return object -> object.map(o -> atLeast(o.getMetadata().getResourceVersion(), resourceVersion)).orElse(false);
+    }
+
+    static boolean atLeast(String cached, String written) {
+        if (written.equals(cached)) {
+            return true;
+        }
+        try {
+            return cached != null && Long.parseLong(cached) > Long.parseLong(written);
+        } catch (NumberFormatException opaque) {
+            return false;
+        }
     }
 
     public static <T> Predicate<Optional<T>> isGone() {
@@ -304,8 +320,12 @@ public class JobCache {
         return synced(jobs);
     }
 
-    private static <T> SharedIndexInformer<T> synced(SharedIndexInformer<T> informer) {
-        if (informer == null || !informer.hasSynced()) {
+    /**
+     * Reads wait for every informer: a Job seen before its Pods would look as if it had none
+     * (no start time, no failure message).
+     */
+    private <T> SharedIndexInformer<T> synced(SharedIndexInformer<T> informer) {
+        if (informer == null || !hasSynced()) {
             throw io.notebookjobs.api.ApiException
                     .unavailable("The service has not finished reading the cluster's jobs yet; try again shortly.");
         }

@@ -101,6 +101,11 @@ public class JobReconciler {
     }
 
     synchronized void reconcile(String jobName) {
+        if (!cache.hasSynced()) {
+            // An outcome is written for good: never from a half-filled cache (a Job whose Pods
+            // are not listed yet would lose its start time and failure message). The timer retries.
+            return;
+        }
         try {
             Optional<Job> found = cache.byName(jobName);
             if (found.isEmpty() || isFinalized(found.get())) {
@@ -111,13 +116,14 @@ public class JobReconciler {
             if (!state.status().isTerminal()) {
                 return;
             }
+            JobOutcome outcome = state.toOutcome();
+            // One write: a Job suspended without its outcome would read as queued by someone else.
+            // Suspended, so that deleting the pod does not make the Job controller create another.
+            Job written = state.mustStop() ? writer.writeOutcomeAndSuspend(jobName, outcome)
+                    : writer.writeOutcome(jobName, outcome);
             if (state.mustStop()) {
-                // Suspend first: deleting the pod alone would let the Job controller create another.
-                writer.suspend(jobName);
                 writer.deletePods(cache.observe(job).pods(), 0);
             }
-            JobOutcome outcome = state.toOutcome();
-            Job written = writer.writeOutcome(jobName, outcome);
             LOG.infof("Job %s %s%s", JobCache.jobId(job), outcome.status(),
                     outcome.statusMessage() == null ? "" : ": " + outcome.statusMessage());
             cache.await(jobName, JobCache.hasVersion(written.getMetadata().getResourceVersion()));

@@ -100,10 +100,6 @@ public class JobWriter {
                 "metadata", Map.of("annotations", Map.of(Labels.STOP_REQUESTED, Long.toString(when.toEpochMilli())))));
     }
 
-    /** Suspends the Job without marking it stopped by the user (a failure decided by the service). */
-    public Job suspend(String jobName) {
-        return patchJob(jobName, Map.of("spec", Map.of("suspend", true)));
-    }
 
     public void deletePods(List<Pod> pods, long gracePeriodSeconds) {
         for (Pod pod : pods) {
@@ -113,9 +109,20 @@ public class JobWriter {
     }
 
     public Job writeOutcome(String jobName, JobOutcome outcome) {
-        return patchJob(jobName, Map.of("metadata", Map.of(
+        return patchJob(jobName, outcomePatch(outcome));
+    }
+
+    /** Records a failure the service decided (not started in time) and suspends the Job, in one write. */
+    public Job writeOutcomeAndSuspend(String jobName, JobOutcome outcome) {
+        Map<String, Object> patch = new java.util.HashMap<>(outcomePatch(outcome));
+        patch.put("spec", Map.of("suspend", true));
+        return patchJob(jobName, patch);
+    }
+
+    private static Map<String, Object> outcomePatch(JobOutcome outcome) {
+        return Map.of("metadata", Map.of(
                 "labels", Map.of(Labels.STATUS, outcome.status().name()),
-                "annotations", Map.of(Labels.OUTCOME, AnnotationJson.write(outcome)))));
+                "annotations", Map.of(Labels.OUTCOME, AnnotationJson.write(outcome))));
     }
 
     public Job writeEdits(String jobName, JobEdits edits) {
