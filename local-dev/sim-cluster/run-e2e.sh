@@ -4,6 +4,8 @@
 #
 #   local-dev/sim-cluster/run-e2e.sh                                  # all *E2EIT classes
 #   local-dev/sim-cluster/run-e2e.sh -Dit.test=GpuSchedulingE2EIT    # one class (extra Maven args)
+#   local-dev/sim-cluster/run-e2e.sh --check    # can it run here? exit 0: binaries cached,
+#                                               # 10: needs a cold build (~15 min), 3: cannot run
 #
 # Idempotent and self-contained: creates the executor's venv (image/.venv) if
 # needed, builds the cluster binaries on first use (cold: 11-15 minutes, then
@@ -30,6 +32,22 @@ export SIM_CACHE_DIR SIM_STATE_DIR SIM_PORT_BASE
 # The same settings sim-cluster derives from these (SIM_BIN_K8S: the pinned kubectl).
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
+
+# --check: for ./test and CI, which run the e2e suite only when it fits their time budget.
+if [[ ${1:-} == --check ]]; then
+  # shellcheck source=lib/build.sh
+  source "$here/lib/build.sh"
+  command -v java >/dev/null || { echo "cannot run: no java"; exit 3; }
+  command -v python3 >/dev/null || { echo "cannot run: no python3"; exit 3; }
+  if [[ -f $SIM_BIN_K8S/.complete && -f $SIM_BIN_ETCD/.complete && -f $SIM_BIN_KWOK/.complete &&
+    -x $(process_node_bin) && -f $SIM_S3PROXY_JAR ]]; then
+    echo "ready: cluster binaries cached in $SIM_CACHE_DIR/bin (a run takes about 5 minutes)"
+    exit 0
+  fi
+  command -v go >/dev/null || { echo "cannot run: binaries not cached and no Go toolchain to build them"; exit 3; }
+  echo "needs a cold build of the cluster binaries first (11-15 minutes, then about 5 minutes per run)"
+  exit 10
+fi
 
 started=$SECONDS
 step_start=$SECONDS
