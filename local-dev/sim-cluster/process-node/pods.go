@@ -242,16 +242,23 @@ func (r *podRun) stopping() bool {
 	}
 }
 
+// minimumGracePeriod is the kubelet's minimumGracePeriodInSeconds: "always
+// give containers a minimal shutdown window to avoid unnecessary SIGKILLs".
+// Even a pod deleted with grace period 0 (gone from the API at once) gets
+// SIGTERM and this long before SIGKILL, so a program's SIGTERM handler (the
+// executor uploads partial outputs) runs as it would on a real node.
+const minimumGracePeriod = 2
+
 // terminate sends SIGTERM to every container process group and SIGKILL once
-// the grace period is over, like the kubelet's killContainer.
+// the grace period (at least minimumGracePeriod) is over, like the kubelet's
+// killContainer.
 func (r *podRun) terminate(grace int64) {
+	if grace < minimumGracePeriod {
+		grace = minimumGracePeriod
+	}
 	r.stopOnce.Do(func() {
 		close(r.stop)
 		r.signalAll(syscall.SIGTERM)
-		if grace <= 0 {
-			r.signalAll(syscall.SIGKILL)
-			return
-		}
 		go func() {
 			select {
 			case <-r.done:

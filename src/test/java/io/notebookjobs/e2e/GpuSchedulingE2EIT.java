@@ -163,7 +163,7 @@ class GpuSchedulingE2EIT {
         Instant graceEnds = pod.plus(GRACE);
         List<Sample> duringGrace = t.samples.stream().filter(s -> s.at().isBefore(graceEnds)).toList();
         assertThat(duringGrace).allMatch(s -> s.message() == null, "no status_message during the grace period");
-        // (A create can take 10 s, see KnownBugs, so sampling may begin late; the end of the grace period counts.)
+        // (Sampling begins once both creates returned; the end of the grace period counts.)
         assertThat(duringGrace).filteredOn(s -> s.at().isAfter(graceEnds.minusSeconds(10)))
                 .as("samples in the last 10 s of the grace period").hasSizeGreaterThan(12);
         Sample explained = t.first(s -> s.message() != null).orElseThrow();
@@ -172,22 +172,16 @@ class GpuSchedulingE2EIT {
         assertThat(explained.status()).isEqualTo("QUEUED");
         assertThat(explained.message()).startsWith("Waiting for 1 nvidia.com/gpu: the nodes that have it are busy");
 
-        // Between the explanation and FAILED, nothing else is said. The reconciler suspends the Job
-        // and writes the outcome in two writes; a read in between maps the suspended Job as
-        // "suspended by a queueing system".
-        KnownBugs.check("a job failed at the scheduling timeout never shows the queueing-system message "
-                + "(JobReconciler suspends the Job, then writes the outcome, in two patches)",
-                () -> {
-                    List<String> said = new ArrayList<>();
-                    t.samples.stream().filter(s -> s.message() != null && s.status().equals("QUEUED"))
-                            .forEach(s -> said.add(s.message()));
-                    service.observed(busy).stream().filter(o -> o.startsWith("QUEUED: ") && !o.equals("QUEUED: null"))
-                            .forEach(o -> said.add(o.substring("QUEUED: ".length())));
-                    assertThat(said.stream().distinct().map(m -> E2EService.abbreviate(m, 80)).toList())
-                            .as("status_message of the QUEUED job").allMatch(
-                            m -> m.startsWith("Waiting for 1 nvidia.com/gpu: the nodes that have it are busy"),
-                            "the busy-GPU explanation");
-                });
+        // Between the explanation and FAILED nothing else is said (the outcome and the suspension
+        // are one write: a Job suspended without its outcome reads as "suspended by a queueing system").
+        List<String> said = new ArrayList<>();
+        t.samples.stream().filter(s -> s.message() != null && s.status().equals("QUEUED")).forEach(s -> said.add(s.message()));
+        service.observed(busy).stream().filter(o -> o.startsWith("QUEUED: ") && !o.equals("QUEUED: null"))
+                .forEach(o -> said.add(o.substring("QUEUED: ".length())));
+        assertThat(said.stream().distinct().map(m -> E2EService.abbreviate(m, 80)).toList())
+                .as("status_message of the QUEUED job")
+                .allMatch(m -> m.startsWith("Waiting for 1 nvidia.com/gpu: the nodes that have it are busy"),
+                        "the busy-GPU explanation");
 
         // FAILED at the scheduling timeout, with the reason.
         Sample end = t.first(s -> s.status().equals("FAILED")).orElseThrow();

@@ -78,11 +78,9 @@ class ResilienceE2EIT {
         Map<String, Object> failed = service.awaitStatus(c, Set.of("FAILED"), Duration.ofSeconds(30));
         E2EService.log("jobs that ended while the service was down: ended in the API %.1f s after the restart",
                 E2EService.seconds(t0));
-        // The reconciler may finalize a Job from the Jobs informer before the Pods informer has
-        // listed: then the outcome it writes (for good) has no start time and no executor message.
-        KnownBugs.check("a job that failed while the service was down keeps the executor's message after the restart "
-                + "(JobReconciler reconciles before the Pods informer has synced)",
-                () -> assertThat(failed.get("status_message")).isEqualTo(FAILED_MESSAGE));
+        // The outcome is written for good, so only once the Pods are listed too: with the Job alone
+        // it would have no start time and no executor message.
+        assertThat(failed.get("status_message")).isEqualTo(FAILED_MESSAGE);
         assertThat(service.describe(b).get("status")).as("the job still running").isEqualTo("IN_PROGRESS");
         SimCluster.open(gateB);
         service.awaitStatus(b, Set.of("COMPLETED"), Duration.ofSeconds(60));
@@ -184,9 +182,7 @@ class ResilienceE2EIT {
         Map<String, Object> job = service.describe(id);
         assertThat(job.get("status")).as("status of %s", id).isEqualTo("COMPLETED");
         assertThat(job.get("status_message")).isNull();
-        KnownBugs.check("a job that ended while the service was down has a start_time after the restart "
-                + "(JobReconciler reconciles before the Pods informer has synced)",
-                () -> assertThat(job.get("start_time")).as("start_time of %s", id).isNotNull());
+        assertThat(job.get("start_time")).as("start_time of %s", id).isNotNull();
         assertThat(job.get("end_time")).isNotNull();
         Job k8sJob = service.await("the outcome written to " + id + "'s Job", Duration.ofSeconds(30),
                 () -> cluster.job(id),
