@@ -17,7 +17,6 @@
 # Environment:
 #   SIM_E2E_KEEP=1      leave the cluster running afterwards (stop it with
 #                       `SIM_STATE_DIR=... SIM_PORT_BASE=... sim-cluster down`, printed at the end)
-#   E2E_KNOWN_BUGS=1    fail on the known service bugs the tests report (see KnownBugs.java)
 #   SIM_STATE_DIR, SIM_PORT_BASE   default: <cache>/state-e2e and 17443
 set -euo pipefail
 

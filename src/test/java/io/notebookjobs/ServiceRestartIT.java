@@ -54,7 +54,7 @@ class ServiceRestartIT {
     @AfterEach
     void stopAll() {
         if (service != null) {
-            service.kill();
+            service.close();
         }
         if (controller != null) {
             controller.close();

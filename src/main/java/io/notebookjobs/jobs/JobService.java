@@ -251,22 +251,30 @@ public class JobService {
     }
 
     /**
-     * Deletes a job: stops it, removes its files from S3, then its Kubernetes Job (the garbage
-     * collector removes pods and Secret). When S3 fails the Job stays, so the delete can be retried.
+     * Deletes a job: stops it and waits for its pods to be gone (an executor stopped by SIGTERM
+     * uploads what it has), removes its files from S3, then its Kubernetes Job (the garbage
+     * collector removes the pods' remains and the Secret). When S3 fails the Job stays, so the
+     * delete can be retried.
      */
     public void delete(String owner, String jobId) {
         JobView view = get(owner, jobId);
         String name = view.job().getMetadata().getName();
         if (!view.status().isTerminal()) {
             writer.requestStop(name, clock.instant());
-            // No grace: an executor uploading now would write into a prefix about to be emptied.
-            writer.deletePods(activePods(view.job()), 0);
+            // The shortest grace that is not a force delete: a force delete removes the pod from
+            // the API at once while its process still runs (and uploads); this one keeps the pod
+            // until the kubelet has stopped it, which is what the wait below waits for.
+            writer.deletePods(activePods(view.job()), 1);
         }
+        cache.awaitPodsGone(name, POD_STOP_WAIT);
         store.deletePrefix(paths(view).jobPrefix());
         writer.deleteJob(name);
         cache.await(name, JobCache.isGone());
         LOG.infof("Job %s deleted by %s", jobId, owner);
     }
+
+    /** Longest a delete waits for the job's pods to stop before it removes the files anyway. */
+    private static final java.time.Duration POD_STOP_WAIT = java.time.Duration.ofSeconds(60);
 
     private List<Pod> activePods(Job job) {
         return cache.observe(job).pods().stream()

@@ -268,6 +268,28 @@ public class JobCache {
                 : jobs.getStore().getByKey(config.kube().namespace() + "/" + jobName)), condition);
     }
 
+    /**
+     * Waits until no pod of the Job runs any more, so nothing can still write the job's files.
+     * A kubelet gives even a pod deleted without grace a moment to stop.
+     */
+    public void awaitPodsGone(String jobName, Duration atMost) {
+        Waiter waiter = new Waiter("Job/" + jobName, () -> pods == null || pods.getIndexer()
+                .byIndex(PODS_BY_JOB, jobName).stream().allMatch(PodFacts::isFinished), new CompletableFuture<>());
+        waiters.add(waiter);
+        try {
+            waiter.check();
+            waiter.done().get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warnf("Job %s: its pods still run after %s s", jobName, atMost.toSeconds());
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            waiters.remove(waiter);
+        }
+    }
+
     /** Like {@link #await}, for a job definition's CronJob. */
     public void awaitDefinition(String cronJobName, Predicate<Optional<CronJob>> condition) {
         awaitObject("CronJob/" + cronJobName, () -> Optional.ofNullable(cronJobs == null ? null

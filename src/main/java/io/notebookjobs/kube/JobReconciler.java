@@ -122,7 +122,8 @@ public class JobReconciler {
             Job written = state.mustStop() ? writer.writeOutcomeAndSuspend(jobName, outcome)
                     : writer.writeOutcome(jobName, outcome);
             if (state.mustStop()) {
-                writer.deletePods(cache.observe(job).pods(), 0);
+                // Not a force delete (0): the kubelet must really stop whatever started meanwhile.
+                writer.deletePods(cache.observe(job).pods(), 1);
             }
             LOG.infof("Job %s %s%s", JobCache.jobId(job), outcome.status(),
                     outcome.statusMessage() == null ? "" : ": " + outcome.statusMessage());

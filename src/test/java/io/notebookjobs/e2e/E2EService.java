@@ -74,6 +74,7 @@ final class E2EService implements AutoCloseable {
         if (p != null) {
             p.kill();
             earlierLogs.append(p.log()).append("\n----- (service killed; a new process follows) -----\n");
+            p.close();
             process = null;
             log("service killed");
         }
@@ -132,6 +133,32 @@ final class E2EService implements AutoCloseable {
         created.add(id);
         log("created %s (%s) in %d ms", id, job.get("name"), took.toMillis());
         return new Created(id, took);
+    }
+
+    /** POST /scheduler/job_definitions as multipart; returns the definition's id. */
+    String createDefinition(Map<String, Object> definition, String notebook, Map<String, byte[]> files) {
+        RequestSpecification request = given().port(port())
+                .multiPart("job", JsonText.of(definition), "application/json")
+                .multiPart("input", notebook, resource(notebook), "application/x-ipynb+json");
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            request = request.multiPart("files", f.getKey(), f.getValue(), "application/octet-stream");
+        }
+        var response = request.when().post("/scheduler/job_definitions").then().extract();
+        if (response.statusCode() != 200) {
+            throw new AssertionError("create definition failed with " + response.statusCode() + ": " + response.asString());
+        }
+        String id = response.path("job_definition_id");
+        log("created definition %s (%s, '%s')", id, definition.get("name"), definition.get("schedule"));
+        return id;
+    }
+
+    Response patchDefinition(String id, String json) {
+        return send(HttpRequest.newBuilder(uri("/job_definitions/" + id)).header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    Response deleteDefinition(String id) {
+        return send(HttpRequest.newBuilder(uri("/job_definitions/" + id)).DELETE());
     }
 
     String create(Map<String, Object> job, String notebook) {

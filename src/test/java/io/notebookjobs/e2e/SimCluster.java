@@ -256,6 +256,27 @@ final class SimCluster implements AutoCloseable {
         }
     }
 
+    /** What a command printed (stdout and stderr) and how it exited. */
+    record Result(int exitCode, String output) {
+    }
+
+    /** Runs kubectl against the cluster (no default namespace) and reports its exit code. */
+    Result kubectlExit(String... args) {
+        List<String> command = new ArrayList<>(List.of(kubectl, "--kubeconfig", kubeconfig.toString()));
+        command.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> readAll(p));
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                return new Result(-1, "kubectl " + String.join(" ", args) + " timed out");
+            }
+            return new Result(p.exitValue(), out.get(5, TimeUnit.SECONDS));
+        } catch (Exception e) {
+            return new Result(-1, "kubectl " + String.join(" ", args) + " failed: " + e);
+        }
+    }
+
     /**
      * Starts {@code sim-cluster restart-apiserver --down SECONDS}: the API server stops, stays down
      * for that long (etcd and everything else keep running), then starts again.

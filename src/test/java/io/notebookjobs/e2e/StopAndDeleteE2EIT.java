@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
  * Issue item 5: stopping and deleting jobs that really run. The pods go away for real (the local
  * executor and kernel processes end; the garbage collector removes pods and the per-job Secret
  * after their Job), and a delete removes the job's objects from S3.
- * Service bugs these tests found are checked through {@link KnownBugs}.
  */
 @SimClusterTest
 class StopAndDeleteE2EIT {
@@ -111,12 +110,10 @@ class StopAndDeleteE2EIT {
         awaitCollected(id);
         awaitNoPodsOrProcesses(id);
         E2EService.sleep(Duration.ofSeconds(2));
-        // Suspending the Job (the first step of the delete) makes the Job controller delete the pod
-        // gracefully; the executor gets SIGTERM and uploads its partial outputs, after the service
-        // has already emptied the job's prefix.
-        KnownBugs.check("deleting a running job leaves no objects in S3 (the executor's SIGTERM upload lands "
-                + "after the service emptied the prefix)",
-                () -> assertThat(cluster.objectsOf(id)).as("S3 objects once the deleted job's processes ended").isEmpty());
+        // Suspending the Job makes the Job controller delete the pod gracefully and the executor
+        // uploads its partial outputs on SIGTERM: the service waits for the pods to be gone
+        // before it empties the job's prefix, so nothing lands after it.
+        assertThat(cluster.objectsOf(id)).as("S3 objects once the deleted job's processes ended").isEmpty();
     }
 
     // ---- helpers

@@ -39,11 +39,8 @@ public final class ServiceProcess implements AutoCloseable {
      * port and waits until it reports ready.
      */
     public static ServiceProcess start(Map<String, String> environment, Duration readyWithin) {
-        Path jar = Path.of("target/quarkus-app/quarkus-run.jar");
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException("no " + jar + ": run ./mvnw package (verify does) before this test");
-        }
         try {
+            Path jar = application().resolve("quarkus-run.jar");
             int port = freePort();
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -74,6 +71,43 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    private static Path application;
+
+    /**
+     * A copy of the packaged application, made once per test run: a build in the same checkout
+     * while tests run must not change the service under them.
+     */
+    private static synchronized Path application() throws IOException {
+        if (application == null) {
+            Path built = Path.of("target/quarkus-app");
+            if (!Files.exists(built.resolve("quarkus-run.jar"))) {
+                throw new IllegalStateException("no " + built + ": run ./mvnw package (verify does) before this test");
+            }
+            Path copy = Files.createTempDirectory("notebook-jobs-app-");
+            try (var files = Files.walk(built)) {
+                for (Path source : (Iterable<Path>) files::iterator) {
+                    Path target = copy.resolve(built.relativize(source).toString());
+                    if (Files.isDirectory(source)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(source, target);
+                    }
+                }
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(copy)));
+            application = copy;
+        }
+        return application;
+    }
+
+    private static void deleteTree(Path root) {
+        try (var files = Files.walk(root)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // left in the temp folder
+        }
+    }
+
     /** Stops it without warning, like a crashed pod or a lost node. */
     public void kill() {
         try {
@@ -83,9 +117,15 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /** Stops it and removes its log; a failing test has already printed what it needs. */
     @Override
     public void close() {
         kill();
+        try {
+            Files.deleteIfExists(log);
+        } catch (IOException e) {
+            // a leftover log file in the temp folder
+        }
     }
 
     private void awaitReady(Duration within) {
