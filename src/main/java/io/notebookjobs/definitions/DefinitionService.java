@@ -36,8 +36,8 @@ import io.notebookjobs.kube.AnnotationJson;
 import io.notebookjobs.kube.DefinitionManifests;
 import io.notebookjobs.kube.JobCache;
 import io.notebookjobs.kube.JobManifests;
+import io.notebookjobs.kube.JobStateMapper;
 import io.notebookjobs.kube.JobWriter;
-import io.notebookjobs.kube.Labels;
 import io.notebookjobs.storage.JobPaths;
 import io.notebookjobs.storage.ObjectStore;
 
@@ -272,7 +272,7 @@ public class DefinitionService {
     private void pruneInputVersions(String definitionId, String currentPrefix) {
         Set<String> inUse = new HashSet<>(Set.of(currentPrefix));
         for (Job run : cache.byDefinition(definitionId)) {
-            if (!isFinalized(run)) {
+            if (!JobStateMapper.isFinalized(run)) {
                 cache.record(run).map(JobRecord::inputPrefix).ifPresent(inUse::add);
             }
         }
@@ -349,11 +349,6 @@ public class DefinitionService {
         parameters.keySet().stream().filter(k -> k.startsWith(RuntimeParameters.ENV_PREFIX))
                 .forEach(k -> names.add(k.substring(RuntimeParameters.ENV_PREFIX.length())));
         return names;
-    }
-
-    private static boolean isFinalized(Job job) {
-        return job.getMetadata().getAnnotations() != null
-                && job.getMetadata().getAnnotations().containsKey(Labels.OUTCOME);
     }
 
     private static <T> T first(T value, T fallback) {

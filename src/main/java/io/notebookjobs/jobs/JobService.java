@@ -1,13 +1,9 @@
 package io.notebookjobs.jobs;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +27,6 @@ import io.notebookjobs.kube.JobReconciler;
 import io.notebookjobs.kube.JobState;
 import io.notebookjobs.kube.JobWriter;
 import io.notebookjobs.kube.Labels;
-import io.notebookjobs.notebook.NotebookInfo;
 import io.notebookjobs.storage.JobPaths;
 import io.notebookjobs.storage.ObjectStore;
 
@@ -168,7 +163,7 @@ public class JobService {
      * The definition's Secret provides the environment values.
      */
     public String runNow(String owner, JobRecord template, RunSettings settings, String image, String envSecret,
-            java.util.Map<String, Object> parameters) {
+            Map<String, Object> parameters) {
         String jobId = UUID.randomUUID().toString();
         JobRecord record = new JobRecord(jobId, template.name(), owner, template.inputFilename(),
                 template.runtimeEnvironmentName(), template.runtimeEnvironmentParameters(), template.outputFormats(),
@@ -179,7 +174,7 @@ public class JobService {
         checkRecordSize(record);
         JobPaths paths = JobPaths.forJob(store.root(), jobId);
         staging.copy(store.root() + template.inputPrefix(), paths.inputPrefix());
-        createInCluster(record, settings, paths, image, envSecret, java.util.Map.of());
+        createInCluster(record, settings, paths, image, envSecret, Map.of());
         LOG.infof("Job %s started now from job definition %s by %s", jobId, template.jobDefinitionId(), owner);
         return jobId;
     }
@@ -189,7 +184,7 @@ public class JobService {
      * including the upload before it, or nothing is left.
      */
     private void createInCluster(JobRecord record, RunSettings settings, JobPaths paths, String image,
-            String secretName, java.util.Map<String, String> env) {
+            String secretName, Map<String, String> env) {
         try {
             Job created = writer.createWithSecret(manifests.job(record, settings, paths, image, secretName),
                     env.isEmpty() ? null : manifests.envSecret(secretName, record, env));

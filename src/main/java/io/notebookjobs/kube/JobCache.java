@@ -14,7 +14,6 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
-import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -264,47 +263,34 @@ public class JobCache {
      * Gives up after the configured wait; the write has happened either way.
      */
     public void await(String jobName, Predicate<Optional<Job>> condition) {
-        awaitObject("Job/" + jobName, () -> Optional.ofNullable(jobs == null ? null
-                : jobs.getStore().getByKey(config.kube().namespace() + "/" + jobName)), condition);
+        awaitCondition("Job/" + jobName, () -> condition.test(Optional.ofNullable(jobs == null ? null
+                : jobs.getStore().getByKey(config.kube().namespace() + "/" + jobName))), config.kube().cacheWaitTimeout());
     }
 
     /**
      * Waits until no pod of the Job runs any more, so nothing can still write the job's files.
-     * A kubelet gives even a pod deleted without grace a moment to stop.
      */
     public void awaitPodsGone(String jobName, Duration atMost) {
-        Waiter waiter = new Waiter("Job/" + jobName, () -> pods == null || pods.getIndexer()
-                .byIndex(PODS_BY_JOB, jobName).stream().allMatch(PodFacts::isFinished), new CompletableFuture<>());
+        awaitCondition("Job/" + jobName, () -> pods == null || pods.getIndexer()
+                .byIndex(PODS_BY_JOB, jobName).stream().allMatch(PodFacts::isFinished), atMost);
+    }
+
+    /** Like {@link #await}, for a job definition's CronJob. */
+    public void awaitDefinition(String cronJobName, Predicate<Optional<CronJob>> condition) {
+        awaitCondition("CronJob/" + cronJobName, () -> condition.test(Optional.ofNullable(cronJobs == null ? null
+                : cronJobs.getStore().getByKey(config.kube().namespace() + "/" + cronJobName))),
+                config.kube().cacheWaitTimeout());
+    }
+
+    /** Waits until the condition holds, checked again on each change of the object behind {@code key}. */
+    private void awaitCondition(String key, BooleanSupplier satisfied, Duration atMost) {
+        Waiter waiter = new Waiter(key, satisfied, new CompletableFuture<>());
         waiters.add(waiter);
         try {
             waiter.check();
             waiter.done().get(atMost.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            LOG.warnf("Job %s: its pods still run after %s s", jobName, atMost.toSeconds());
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } finally {
-            waiters.remove(waiter);
-        }
-    }
-
-    /** Like {@link #await}, for a job definition's CronJob. */
-    public void awaitDefinition(String cronJobName, Predicate<Optional<CronJob>> condition) {
-        awaitObject("CronJob/" + cronJobName, () -> Optional.ofNullable(cronJobs == null ? null
-                : cronJobs.getStore().getByKey(config.kube().namespace() + "/" + cronJobName)), condition);
-    }
-
-    private <T> void awaitObject(String key, Supplier<Optional<T>> current, Predicate<Optional<T>> condition) {
-        Waiter waiter = new Waiter(key, () -> condition.test(current.get()), new CompletableFuture<>());
-        waiters.add(waiter);
-        try {
-            waiter.check();
-            waiter.done().get(config.kube().cacheWaitTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            LOG.warnf("%s: the watch has not shown the last change after %s s", key,
-                    config.kube().cacheWaitTimeout().toSeconds());
+            LOG.warnf("%s: the watch has not shown the awaited change after %s s", key, atMost.toSeconds());
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());
         } catch (InterruptedException e) {

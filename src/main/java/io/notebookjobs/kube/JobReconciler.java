@@ -77,7 +77,7 @@ public class JobReconciler {
             return;
         }
         for (Job job : cache.all()) {
-            if (!isFinalized(job)) {
+            if (!JobStateMapper.isFinalized(job)) {
                 enqueue(job.getMetadata().getName());
             }
         }
@@ -108,7 +108,7 @@ public class JobReconciler {
         }
         try {
             Optional<Job> found = cache.byName(jobName);
-            if (found.isEmpty() || isFinalized(found.get())) {
+            if (found.isEmpty() || JobStateMapper.isFinalized(found.get())) {
                 return;
             }
             Job job = found.get();
@@ -134,10 +134,5 @@ public class JobReconciler {
             // The next change or tick tries again; a failed write loses nothing.
             LOG.warnf("Job %s: cannot record its state yet (%s)", jobName, e.getMessage());
         }
-    }
-
-    private static boolean isFinalized(Job job) {
-        return job.getMetadata().getAnnotations() != null
-                && job.getMetadata().getAnnotations().containsKey(Labels.OUTCOME);
     }
 }

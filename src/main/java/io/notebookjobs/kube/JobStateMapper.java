@@ -115,6 +115,12 @@ public final class JobStateMapper {
         return JobState.of(JobStatus.QUEUED, problem.message(), start, null);
     }
 
+    /** The service has written the job's outcome: its state no longer changes. */
+    public static boolean isFinalized(Job job) {
+        return job.getMetadata().getAnnotations() != null
+                && job.getMetadata().getAnnotations().containsKey(Labels.OUTCOME);
+    }
+
     static boolean stopRequested(Job job) {
         return job.getMetadata().getAnnotations() != null
                 && job.getMetadata().getAnnotations().containsKey(Labels.STOP_REQUESTED);
