@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -28,28 +26,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
  * executor's own message.
  */
 @SimClusterTest
-class NotebookRunE2EIT {
-
-    static SimCluster cluster;
-    static E2EService service;
-
-    @BeforeAll
-    static void start() {
-        cluster = SimCluster.fromEnvironment();
-        service = E2EService.start(cluster, Map.of());
-        Diagnostics.watch(service, cluster);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (service != null) {
-            service.deleteCreatedJobs();
-            service.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+class NotebookRunE2EIT extends ServiceE2ETest {
 
     @Test
     void aNotebookRunsOnTheProcessNodeWithItsOutputsInS3AndTheApi() throws Exception {

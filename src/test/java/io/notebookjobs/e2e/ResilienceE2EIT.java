@@ -9,8 +9,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -22,34 +20,13 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
  * after either came back.
  */
 @SimClusterTest
-class ResilienceE2EIT {
+class ResilienceE2EIT extends ServiceE2ETest {
 
     /** How long the controllers (and the service's watches, which back off) may take after an outage. */
     static final Duration RECOVERY = Duration.ofSeconds(120);
 
     static final String FAILED_MESSAGE = "Cell 4 raised RuntimeError: the test asked this run to fail. "
             + "Outputs up to that cell were uploaded. (exit code 1)";
-
-    static SimCluster cluster;
-    static E2EService service;
-
-    @BeforeAll
-    static void start() {
-        cluster = SimCluster.fromEnvironment();
-        service = E2EService.start(cluster, Map.of());
-        Diagnostics.watch(service, cluster);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (service != null) {
-            service.deleteCreatedJobs();
-            service.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
 
     @Test
     void aRestartedServiceFindsJobsThatEndedWhileItWasDownAndWatchesTheOthers() {

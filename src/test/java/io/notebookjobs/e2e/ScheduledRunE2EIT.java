@@ -10,8 +10,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
@@ -23,27 +21,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
  * the next run; deleting removes the CronJob, the runs and their files.
  */
 @SimClusterTest
-class ScheduledRunE2EIT {
-
-    static SimCluster cluster;
-    static E2EService service;
-
-    @BeforeAll
-    static void start() {
-        cluster = SimCluster.fromEnvironment();
-        service = E2EService.start(cluster, Map.of());
-        Diagnostics.watch(service, cluster);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (service != null) {
-            service.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+class ScheduledRunE2EIT extends ServiceE2ETest {
 
     @SuppressWarnings("unchecked")
     private List<Map<String, Object>> runs(String definitionId) {

@@ -10,8 +10,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -22,28 +20,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
  * after their Job), and a delete removes the job's objects from S3.
  */
 @SimClusterTest
-class StopAndDeleteE2EIT {
-
-    static SimCluster cluster;
-    static E2EService service;
-
-    @BeforeAll
-    static void start() {
-        cluster = SimCluster.fromEnvironment();
-        service = E2EService.start(cluster, Map.of());
-        Diagnostics.watch(service, cluster);
-    }
-
-    @AfterAll
-    static void stop() {
-        if (service != null) {
-            service.deleteCreatedJobs();
-            service.close();
-        }
-        if (cluster != null) {
-            cluster.close();
-        }
-    }
+class StopAndDeleteE2EIT extends ServiceE2ETest {
 
     @Test
     void stoppingARunningJobEndsItsProcessesUploadsWhatItHasAndStaysStopped() {
