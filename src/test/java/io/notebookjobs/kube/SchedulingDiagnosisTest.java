@@ -1,5 +1,6 @@
 package io.notebookjobs.kube;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
@@ -126,15 +127,21 @@ class SchedulingDiagnosisTest extends ServiceTest {
 
     @Test
     void aPodTheControllerCannotCreateIsExplained() {
+        controller.refusePods("exceeded quota: gpu-quota");
         String id = Api.submit(job("quota"));
-        String pod = controller.currentPod(jobName(id)).getMetadata().getName();
-        k8s().pods().inNamespace(NAMESPACE).withName(pod).delete();
-        eventually().until(() -> controller.pods(jobName(id)).isEmpty());
-        controller.warn(kubeJob(id), "FailedCreate",
-                "Error creating: pods \"" + pod + "\" is forbidden: exceeded quota: gpu-quota");
+        eventually().until(() -> hasFailedCreate(id));
+        assertThat(controller.pods(jobName(id))).isEmpty();
+        Api.get(id).body("status", equalTo("QUEUED")).body("status_message", nullValue());
         clock.advance(Duration.ofSeconds(31));
         eventually().untilAsserted(() -> Api.get(id).body("status_message",
-                equalTo("Kubernetes cannot create the job's pod: Error creating: pods \"" + pod
-                        + "\" is forbidden: exceeded quota: gpu-quota")));
+                equalTo("Kubernetes cannot create the job's pod: Error creating: pods \"" + jobName(id)
+                        + "-x\" is forbidden: exceeded quota: gpu-quota")));
+        clock.advance(Duration.ofSeconds(300));
+        eventually().until(() -> Api.status(id).equals("FAILED"));
+    }
+
+    private boolean hasFailedCreate(String id) {
+        return k8s().v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+                .anyMatch(e -> "FailedCreate".equals(e.getReason()) && jobName(id).equals(e.getInvolvedObject().getName()));
     }
 }

@@ -45,6 +45,8 @@ public final class FakeJobController implements AutoCloseable {
     private final String namespace;
     private final Watch watch;
     private final Watch cronJobWatch;
+    private volatile String refusal;
+    private final java.util.Set<String> suspendedJobs = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private FakeJobController(KubernetesClient client, String namespace) {
         this.client = client;
@@ -122,6 +124,14 @@ public final class FakeJobController implements AutoCloseable {
     public void close() {
         watch.close();
         cronJobWatch.close();
+    }
+
+    /**
+     * From now on pods cannot be created (a ResourceQuota or an admission webhook says no): like
+     * the real controller, record a FailedCreate event on the Job instead.
+     */
+    public void refusePods(String reason) {
+        this.refusal = reason;
     }
 
     // ---- what tests do to a job's current pod
@@ -268,11 +278,15 @@ public final class FakeJobController implements AutoCloseable {
         List<Pod> active = pods(job.getMetadata().getName()).stream()
                 .filter(p -> !"Succeeded".equals(p.getStatus().getPhase()) && !"Failed".equals(p.getStatus().getPhase()))
                 .toList();
+        String name = job.getMetadata().getName();
         if (suspended(job)) {
+            suspendedJobs.add(name);
             for (Pod pod : active) {
                 client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
             }
-        } else if (active.isEmpty() && !finished(job) && pods(job.getMetadata().getName()).isEmpty()) {
+        } else if (suspendedJobs.remove(name) && active.isEmpty() && !finished(job)) {
+            // Resumed: the controller starts the pod again. (Only then: a test that removes a
+            // pod on purpose must not see a late event bring it back.)
             createPod(job);
         }
     }
@@ -297,6 +311,10 @@ public final class FakeJobController implements AutoCloseable {
 
     private void createPod(Job job) {
         String jobName = job.getMetadata().getName();
+        if (refusal != null) {
+            warn(job, "FailedCreate", "Error creating: pods \"" + jobName + "-x\" is forbidden: " + refusal);
+            return;
+        }
         Map<String, String> labels = new HashMap<>(Optional.ofNullable(job.getSpec().getTemplate().getMetadata().getLabels()).orElse(Map.of()));
         labels.put("batch.kubernetes.io/job-name", jobName);
         labels.put("job-name", jobName);
