@@ -42,6 +42,34 @@ class JobFilesTest extends ServiceTest {
     }
 
     @Test
+    void fileNamesInAnyScriptAreKeptAsWritten() {
+        // File names users really write: accents, spaces. None of them goes into a label value.
+        // (Job names follow the stock UI's ASCII rule, see BadInputTest.)
+        String name = "Q3 report.final";
+        // Like browsers and Python's requests: file names as raw UTF-8 in Content-Disposition.
+        var utf8FileNames = io.restassured.RestAssured.config()
+                .httpClient(io.restassured.config.HttpClientConfig.httpClientConfig()
+                        .httpMultipartMode(org.apache.http.entity.mime.HttpMultipartMode.BROWSER_COMPATIBLE))
+                .multiPartConfig(io.restassured.config.MultiPartConfig.multiPartConfig().defaultCharset("UTF-8"));
+        String id = given().config(utf8FileNames).multiPart("job", Api.json(Api.with(Api.with(job(name), "input_uri", "Données été.ipynb"),
+                                "package_input_folder", true)), "application/json")
+                .multiPart("input", "Données été.ipynb", Api.notebook("hello.ipynb"), "application/x-ipynb+json")
+                .multiPart("files", "données/ärger ü.csv", "a\n1\n".getBytes(StandardCharsets.UTF_8), "text/csv")
+                .when().post("/scheduler/jobs").then().statusCode(200).extract().path("job_id");
+
+        assertThat(keys("jobs/" + id + "/")).containsExactly("jobs/" + id + "/input/Données été.ipynb",
+                "jobs/" + id + "/input/données/ärger ü.csv");
+        Api.get(id).body("name", equalTo(name)).body("input_filename", equalTo("Données été.ipynb"))
+                .body("packaged_files", equalTo(List.of("données/ärger ü.csv")));
+        given().queryParam("name", "Q3 rep").when().get("/scheduler/jobs").then().statusCode(200)
+                .body("jobs.job_id", org.hamcrest.Matchers.hasItem(id));
+        given().when().get("/scheduler/jobs/" + id + "/files/input/données/ärger ü.csv").then().statusCode(200)
+                .body(equalTo("a\n1\n"));
+        assertThat(kubeJob(id).getMetadata().getLabels().values())
+                .allMatch(v -> v.matches("[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"));
+    }
+
+    @Test
     void listsAndStreamsInputsOutputsAndSideEffects() {
         String id = Api.submit(job("outputs"));
         long created = Api.get(id).extract().<Long>path("create_time");

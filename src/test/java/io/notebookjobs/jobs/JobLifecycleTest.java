@@ -150,6 +150,44 @@ class JobLifecycleTest extends ServiceTest {
     }
 
     @Test
+    void writesPatchOnlyTheServicesFieldsAndKeepWhatOthersWrote() throws InterruptedException {
+        String id = Api.submit(job("shared"));
+        String path = "/apis/batch/v1/namespaces/" + NAMESPACE + "/jobs/" + jobName(id);
+        // Another writer (kubectl, a policy engine, a second replica) marks the Job.
+        k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName(id))
+                .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"labels\":{\"team\":\"risk\"},\"annotations\":{\"example.com/note\":\"keep me\"}}}");
+        var mock = server.getKubernetesMockServer();
+        while (mock.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS) != null) {
+            // drain what came before
+        }
+
+        given().contentType("application/json").body(Map.of("name", "renamed"))
+                .when().patch("/scheduler/jobs/" + id).then().statusCode(204);
+        given().contentType("application/json").body(Map.of("status", "STOPPED"))
+                .when().patch("/scheduler/jobs/" + id).then().statusCode(204);
+        eventually().until(() -> Api.status(id).equals("STOPPED"));
+        eventually().until(() -> kubeJob(id).getMetadata().getLabels().containsKey("scheduler.jupyter.org/status"));
+
+        // Rename, stop request and outcome: each a merge patch without a resourceVersion, never a
+        // replace of a copy read earlier, so it can neither overwrite nor fail on a newer version.
+        java.util.List<String> writes = new java.util.ArrayList<>();
+        for (var r = mock.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS); r != null;
+                r = mock.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (r.getPath().equals(path) && !r.getMethod().equals("GET") && !r.getMethod().equals("DELETE")) {
+                writes.add(r.getMethod() + " " + r.getHeader("Content-Type") + " " + r.getBody().readUtf8());
+            }
+        }
+        assertThat(writes).hasSizeGreaterThanOrEqualTo(3)
+                .allMatch(w -> w.startsWith("PATCH application/merge-patch+json"))
+                .noneMatch(w -> w.contains("resourceVersion"));
+        Job job = kubeJob(id);
+        assertThat(job.getMetadata().getLabels()).containsEntry("team", "risk");
+        assertThat(job.getMetadata().getAnnotations()).containsEntry("example.com/note", "keep me");
+        Api.get(id).body("name", equalTo("renamed"));
+    }
+
+    @Test
     void renameChangesTheNameAndTheUpdateTime() {
         String id = Api.submit(job("old name"));
         long created = Api.get(id).extract().<Long>path("create_time");
