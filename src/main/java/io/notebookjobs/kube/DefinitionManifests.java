@@ -62,6 +62,7 @@ public class DefinitionManifests {
         labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
         labels.put(Labels.JOB_DEFINITION_ID, definition.jobDefinitionId());
         labels.put(Labels.OWNER, LabelValues.of(definition.owner()));
+        labels.put(Labels.NAME, LabelValues.ofName(definition.name()));
         return labels;
     }
 }

@@ -74,7 +74,7 @@ public class JobManifests {
                 .withMetadata(new ObjectMetaBuilder()
                         .withName(Labels.jobName(record.jobId()))
                         .withNamespace(config.kube().namespace())
-                        .withLabels(labels)
+                        .withLabels(jobLabels(labels, record))
                         .withAnnotations(Map.of(Labels.JOB_DATA, AnnotationJson.write(record)))
                         .build())
                 .withSpec(jobSpec(record, settings, paths, image, envSecret, labels))
@@ -90,7 +90,7 @@ public class JobManifests {
         JobPaths paths = JobPaths.forJob(rootPrefix(), RUN_JOB_NAME, record.inputPrefix());
         return new JobTemplateSpecBuilder()
                 .withNewMetadata()
-                .withLabels(labels)
+                .withLabels(jobLabels(labels, record))
                 .withAnnotations(Map.of(Labels.JOB_DATA, AnnotationJson.write(record)))
                 .endMetadata()
                 .withSpec(jobSpec(record, settings, paths, image, envSecret, labels))
@@ -167,6 +167,13 @@ public class JobManifests {
             labels.put(Labels.JOB_DEFINITION_ID, record.jobDefinitionId());
         }
         return labels;
+    }
+
+    /** A Job's labels are its pods' plus its name, which a rename rewrites on the Job only. */
+    private static Map<String, String> jobLabels(Map<String, String> labels, JobRecord record) {
+        Map<String, String> jobLabels = new LinkedHashMap<>(labels);
+        jobLabels.put(Labels.NAME, LabelValues.ofName(record.name()));
+        return jobLabels;
     }
 
     private io.fabric8.kubernetes.api.model.PodSpec podSpec(JobRecord record, RunSettings settings, JobPaths paths,

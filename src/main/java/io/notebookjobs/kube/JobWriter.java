@@ -127,6 +127,7 @@ public class JobWriter {
 
     public Job writeEdits(String jobName, JobEdits edits) {
         return patchJob(jobName, Map.of("metadata", Map.of(
+                "labels", Map.of(Labels.NAME, LabelValues.ofName(edits.name())),
                 "annotations", Map.of(Labels.JOB_EDITS, AnnotationJson.write(edits)))));
     }
 

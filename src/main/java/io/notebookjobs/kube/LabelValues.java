@@ -14,6 +14,14 @@ public final class LabelValues {
     private LabelValues() {
     }
 
+    /**
+     * A job's or definition's name as a label value: spaces become {@code _} so that names the
+     * UI allows ("nightly report") stay readable in kubectl; anything still invalid is hashed.
+     */
+    public static String ofName(String name) {
+        return of(name.replace(' ', '_'));
+    }
+
     /** The text itself when it is a valid label value, else {@code sha256-} and 40 hex digits of its hash. */
     public static String of(String text) {
         if (VALID.matcher(text).matches()) {

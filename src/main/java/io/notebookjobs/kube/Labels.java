@@ -13,6 +13,12 @@ public final class Labels {
     public static final String JOB_DEFINITION_ID = "scheduler.jupyter.org/job-definition-id";
     /** The owner as a label value: the user name when it is a valid label value, else a hash of it. */
     public static final String OWNER = "scheduler.jupyter.org/owner";
+    /**
+     * The job's or definition's name, on Jobs and CronJobs only (the prototype's label, for kubectl):
+     * the name with spaces as {@code _} when that is a valid label value, else a hash of it. The
+     * API's name filter reads the record, never this label.
+     */
+    public static final String NAME = "scheduler.jupyter.org/name";
     /** Written with the terminal status, so {@code kubectl get jobs -l ...status=FAILED} works. */
     public static final String STATUS = "scheduler.jupyter.org/status";
     /** Set by the Job controller on a Job's pods. */

@@ -78,6 +78,7 @@ class DefinitionsTest extends ServiceTest {
         assertThat(cronJob.getSpec().getSuccessfulJobsHistoryLimit()).isEqualTo(Integer.MAX_VALUE);
         assertThat(cronJob.getSpec().getFailedJobsHistoryLimit()).isEqualTo(Integer.MAX_VALUE);
         assertThat(cronJob.getMetadata().getLabels()).containsEntry("scheduler.jupyter.org/job-definition-id", id)
+                .containsEntry("scheduler.jupyter.org/name", "nightly")
                 .containsEntry("scheduler.jupyter.org/owner", "alice")
                 .containsEntry("app.kubernetes.io/managed-by", "notebook-jobs");
         assertThat(cronJob.getSpec().getJobTemplate().getMetadata().getLabels())
@@ -183,6 +184,9 @@ class DefinitionsTest extends ServiceTest {
                 .containsEntry("cpu", new Quantity("500m"));
         eventually().untilAsserted(() -> Api.get(after).statusCode(200).body("name", equalTo("edited"))
                 .body("parameters.greeting", equalTo("'edited'")));
+        assertThat(cronJob(id).getMetadata().getLabels()).containsEntry("scheduler.jupyter.org/name", "edited");
+        assertThat(k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(after).get().getMetadata().getLabels())
+                .containsEntry("scheduler.jupyter.org/name", "edited");
         Api.definition(id).body("name", equalTo("edited"))
                 .body("runtime_environment_parameters.'env.TOKEN'", equalTo("********"))
                 .body("runtime_environment_parameters.'env.NEW_ONE'", equalTo("********"));

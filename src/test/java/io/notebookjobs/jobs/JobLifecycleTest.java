@@ -196,6 +196,7 @@ class JobLifecycleTest extends ServiceTest {
                 .when().patch("/scheduler/jobs/" + id).then().statusCode(204);
         Api.get(id).body("name", equalTo("new name")).body("compute_type", equalTo("small"))
                 .body("update_time", greaterThanOrEqualTo(created + 5000));
+        assertThat(kubeJob(id).getMetadata().getLabels()).containsEntry("scheduler.jupyter.org/name", "new_name");
         given().contentType("application/json").body(Map.of("name", "-bad"))
                 .when().patch("/scheduler/jobs/" + id).then().statusCode(400)
                 .body("message", containsString("name"));

@@ -15,6 +15,14 @@ class LabelValuesTest {
     }
 
     @Test
+    void namesKeepTheirSpacesReadableAs_() {
+        assertThat(LabelValues.ofName("nightly report")).isEqualTo("nightly_report");
+        assertThat(LabelValues.ofName("Q3.final-2")).isEqualTo("Q3.final-2");
+        assertThat(LabelValues.ofName("ends with space ")).matches(LABEL_VALUE).startsWith("sha256-");
+        assertThat(LabelValues.ofName("x".repeat(64))).startsWith("sha256-");
+    }
+
+    @Test
     void anythingElseBecomesAStableValidHash() {
         for (String text : new String[] {"alice@example.com", "Jürgen Müller", "数据", "-leading", "trailing.",
                 "x".repeat(64), ""}) {
