@@ -39,7 +39,6 @@ class Config:
     run_timeout_seconds: int
     cell_timeout_seconds: int
     work_dir: str
-    termination_log: str
 
     @property
     def input_key(self) -> str:
@@ -53,7 +52,7 @@ def termination_log_path(env: Mapping[str, str]) -> str:
 
 def load(env: Mapping[str, str]) -> Config:
     job_name = _required(env, "NBJ_JOB_NAME")
-    return Config(
+    config = Config(
         job_name=job_name,
         job_id=_required(env, "NBJ_JOB_ID"),
         bucket=_required(env, "NBJ_S3_BUCKET"),
@@ -71,8 +70,11 @@ def load(env: Mapping[str, str]) -> Config:
         run_timeout_seconds=_seconds(env, "NBJ_RUN_TIMEOUT_SECONDS"),
         cell_timeout_seconds=_seconds(env, "NBJ_CELL_TIMEOUT_SECONDS"),
         work_dir=_absolute_dir(env, "NBJ_WORK_DIR"),
-        termination_log=_required(env, "NBJ_TERMINATION_LOG"),
     )
+    # Part of the contract, so checked like the rest (checked last, as before); the path itself is
+    # read by termination_log_path, which must work even when this check fails.
+    _required(env, "NBJ_TERMINATION_LOG")
+    return config
 
 
 def _required(env: Mapping[str, str], name: str, allow_empty: bool = False) -> str:
