@@ -7,8 +7,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,47 +26,47 @@ type configError struct{ msg string }
 func (e *configError) Error() string { return e.msg }
 
 type envResolver struct {
-	client     kubernetes.Interface
-	pod        *corev1.Pod
-	node       *corev1.Node
-	secrets    map[string]*corev1.Secret
-	configMaps map[string]*corev1.ConfigMap
+	client kubernetes.Interface
+	pod    *corev1.Pod
+	node   *corev1.Node
+	data   map[string]map[string]string // "Secret/name" or "ConfigMap/name": its data
 }
 
 func newEnvResolver(client kubernetes.Interface, pod *corev1.Pod, node *corev1.Node) *envResolver {
-	return &envResolver{client: client, pod: pod, node: node,
-		secrets: map[string]*corev1.Secret{}, configMaps: map[string]*corev1.ConfigMap{}}
+	return &envResolver{client: client, pod: pod, node: node, data: map[string]map[string]string{}}
 }
 
-func (r *envResolver) secret(ctx context.Context, name string) (*corev1.Secret, error) {
-	if s, ok := r.secrets[name]; ok {
-		return s, nil
+// lookup returns the data of the Secret or ConfigMap (kind "Secret" or
+// "ConfigMap") in the pod's namespace, fetched once per resolver.
+func (r *envResolver) lookup(ctx context.Context, kind, name string) (map[string]string, error) {
+	if d, ok := r.data[kind+"/"+name]; ok {
+		return d, nil
 	}
-	s, err := r.client.CoreV1().Secrets(r.pod.Namespace).Get(ctx, name, metav1.GetOptions{})
+	var d map[string]string
+	var err error
+	if kind == "Secret" {
+		var s *corev1.Secret
+		if s, err = r.client.CoreV1().Secrets(r.pod.Namespace).Get(ctx, name, metav1.GetOptions{}); err == nil {
+			d = make(map[string]string, len(s.Data))
+			for k, v := range s.Data {
+				d[k] = string(v)
+			}
+		}
+	} else {
+		var cm *corev1.ConfigMap
+		if cm, err = r.client.CoreV1().ConfigMaps(r.pod.Namespace).Get(ctx, name, metav1.GetOptions{}); err == nil {
+			d = cm.Data
+		}
+	}
 	if apierrors.IsNotFound(err) {
 		// The kubelet's wording, e.g. `secret "foo" not found`.
-		return nil, &configError{fmt.Sprintf("secret %q not found", name)}
+		return nil, &configError{fmt.Sprintf("%s %q not found", strings.ToLower(kind), name)}
 	}
 	if err != nil {
 		return nil, err
 	}
-	r.secrets[name] = s
-	return s, nil
-}
-
-func (r *envResolver) configMap(ctx context.Context, name string) (*corev1.ConfigMap, error) {
-	if c, ok := r.configMaps[name]; ok {
-		return c, nil
-	}
-	c, err := r.client.CoreV1().ConfigMaps(r.pod.Namespace).Get(ctx, name, metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return nil, &configError{fmt.Sprintf("configmap %q not found", name)}
-	}
-	if err != nil {
-		return nil, err
-	}
-	r.configMaps[name] = c
-	return c, nil
+	r.data[kind+"/"+name] = d
+	return d, nil
 }
 
 func isNotFoundConfig(err error) bool {
@@ -73,73 +74,80 @@ func isNotFoundConfig(err error) bool {
 	return ok
 }
 
-// resolve returns the container's environment as an ordered list of NAME=value.
-func (r *envResolver) resolve(ctx context.Context, c *corev1.Container) ([]string, map[string]string, error) {
-	env := map[string]string{}
-	var order []string
-	set := func(k, v string) {
-		if _, seen := env[k]; !seen {
-			order = append(order, k)
-		}
-		env[k] = v
+// envList is an ordered environment: setting a name again replaces its value
+// but keeps its first position, as the kubelet does.
+type envList struct {
+	order  []string
+	values map[string]string
+}
+
+func (l *envList) set(name, value string) {
+	if l.values == nil {
+		l.values = map[string]string{}
 	}
+	if _, seen := l.values[name]; !seen {
+		l.order = append(l.order, name)
+	}
+	l.values[name] = value
+}
+
+// mapping is the lookup for expand: the value of a defined name, $(NAME)
+// verbatim otherwise.
+func (l *envList) mapping(name string) string {
+	if v, ok := l.values[name]; ok {
+		return v
+	}
+	return "$(" + name + ")"
+}
+
+// pairs returns the variables as NAME=value, in order.
+func (l *envList) pairs() []string {
+	var out []string
+	for _, k := range l.order {
+		out = append(out, k+"="+l.values[k])
+	}
+	return out
+}
+
+// resolve returns the container's environment, in order.
+func (r *envResolver) resolve(ctx context.Context, c *corev1.Container) (*envList, error) {
+	env := &envList{}
 	for _, from := range c.EnvFrom {
+		var kind, name string
+		var optional *bool
 		switch {
 		case from.ConfigMapRef != nil:
-			optional := from.ConfigMapRef.Optional != nil && *from.ConfigMapRef.Optional
-			cm, err := r.configMap(ctx, from.ConfigMapRef.Name)
-			if err != nil {
-				if optional && isNotFoundConfig(err) {
-					continue
-				}
-				return nil, nil, err
-			}
-			for _, k := range sortedKeys(cm.Data) {
-				set(from.Prefix+k, cm.Data[k])
-			}
+			kind, name, optional = "ConfigMap", from.ConfigMapRef.Name, from.ConfigMapRef.Optional
 		case from.SecretRef != nil:
-			optional := from.SecretRef.Optional != nil && *from.SecretRef.Optional
-			s, err := r.secret(ctx, from.SecretRef.Name)
-			if err != nil {
-				if optional && isNotFoundConfig(err) {
-					continue
-				}
-				return nil, nil, err
-			}
-			keys := make([]string, 0, len(s.Data))
-			for k := range s.Data {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			for _, k := range keys {
-				set(from.Prefix+k, string(s.Data[k]))
-			}
+			kind, name, optional = "Secret", from.SecretRef.Name, from.SecretRef.Optional
+		default:
+			continue
 		}
-	}
-	mapping := func(name string) string {
-		if v, ok := env[name]; ok {
-			return v
+		data, err := r.lookup(ctx, kind, name)
+		if err != nil {
+			if optional != nil && *optional && isNotFoundConfig(err) {
+				continue
+			}
+			return nil, err
 		}
-		return "$(" + name + ")"
+		for _, k := range sortedKeys(data) {
+			env.set(from.Prefix+k, data[k])
+		}
 	}
 	for _, e := range c.Env {
 		if e.ValueFrom == nil {
-			set(e.Name, expand(e.Value, mapping))
+			env.set(e.Name, expand(e.Value, env.mapping))
 			continue
 		}
 		v, skip, err := r.valueFrom(ctx, c, e.ValueFrom)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if !skip {
-			set(e.Name, v)
+			env.set(e.Name, v)
 		}
 	}
-	out := make([]string, 0, len(order))
-	for _, k := range order {
-		out = append(out, k+"="+env[k])
-	}
-	return out, env, nil
+	return env, nil
 }
 
 func (r *envResolver) valueFrom(ctx context.Context, c *corev1.Container, src *corev1.EnvVarSource) (string, bool, error) {
@@ -152,42 +160,33 @@ func (r *envResolver) valueFrom(ctx context.Context, c *corev1.Container, src *c
 		return v, false, err
 	case src.SecretKeyRef != nil:
 		ref := src.SecretKeyRef
-		optional := ref.Optional != nil && *ref.Optional
-		s, err := r.secret(ctx, ref.Name)
-		if err != nil {
-			if optional && isNotFoundConfig(err) {
-				return "", true, nil
-			}
-			return "", false, err
-		}
-		v, ok := s.Data[ref.Key]
-		if !ok {
-			if optional {
-				return "", true, nil
-			}
-			return "", false, &configError{fmt.Sprintf("couldn't find key %v in Secret %v/%v", ref.Key, r.pod.Namespace, ref.Name)}
-		}
-		return string(v), false, nil
+		return r.keyRef(ctx, "Secret", ref.Name, ref.Key, ref.Optional)
 	case src.ConfigMapKeyRef != nil:
 		ref := src.ConfigMapKeyRef
-		optional := ref.Optional != nil && *ref.Optional
-		cm, err := r.configMap(ctx, ref.Name)
-		if err != nil {
-			if optional && isNotFoundConfig(err) {
-				return "", true, nil
-			}
-			return "", false, err
-		}
-		v, ok := cm.Data[ref.Key]
-		if !ok {
-			if optional {
-				return "", true, nil
-			}
-			return "", false, &configError{fmt.Sprintf("couldn't find key %v in ConfigMap %v/%v", ref.Key, r.pod.Namespace, ref.Name)}
-		}
-		return v, false, nil
+		return r.keyRef(ctx, "ConfigMap", ref.Name, ref.Key, ref.Optional)
 	}
 	return "", true, nil
+}
+
+// keyRef is a secretKeyRef or configMapKeyRef: the value, or skip when an
+// optional reference does not resolve.
+func (r *envResolver) keyRef(ctx context.Context, kind, name, key string, optionalRef *bool) (string, bool, error) {
+	optional := optionalRef != nil && *optionalRef
+	data, err := r.lookup(ctx, kind, name)
+	if err != nil {
+		if optional && isNotFoundConfig(err) {
+			return "", true, nil
+		}
+		return "", false, err
+	}
+	v, ok := data[key]
+	if !ok {
+		if optional {
+			return "", true, nil
+		}
+		return "", false, &configError{fmt.Sprintf("couldn't find key %v in %v %v/%v", key, kind, r.pod.Namespace, name)}
+	}
+	return v, false, nil
 }
 
 // fieldRef implements the downward API field paths the kubelet accepts for env.
@@ -235,13 +234,8 @@ func formatMap(m map[string]string) string {
 	return strings.TrimSuffix(b.String(), "\n")
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+func sortedKeys[V any](m map[string]V) []string {
+	return slices.Sorted(maps.Keys(m))
 }
 
 // resourceFieldRef: limits fall back to node allocatable as in the kubelet.

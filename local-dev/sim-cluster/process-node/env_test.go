@@ -11,13 +11,9 @@ import (
 )
 
 func TestExpandLikeKubelet(t *testing.T) {
-	env := map[string]string{"A": "1", "B": "x y"}
-	mapping := func(n string) string {
-		if v, ok := env[n]; ok {
-			return v
-		}
-		return "$(" + n + ")"
-	}
+	env := &envList{}
+	env.set("A", "1")
+	env.set("B", "x y")
 	for in, want := range map[string]string{
 		"$(A)":          "1",
 		"pre-$(B)-post": "pre-x y-post",
@@ -27,7 +23,7 @@ func TestExpandLikeKubelet(t *testing.T) {
 		"a$b":           "a$b",
 		"$":             "$",
 	} {
-		if got := expand(in, mapping); got != want {
+		if got := expand(in, env.mapping); got != want {
 			t.Errorf("expand(%q) = %q, want %q", in, got, want)
 		}
 	}
@@ -57,10 +53,11 @@ func TestResolveEnv(t *testing.T) {
 		&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "s", Namespace: "ns"}, Data: map[string][]byte{"k": []byte("secret-value")}},
 		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm", Namespace: "ns"}, Data: map[string]string{"X": "cmx"}},
 	)
-	got, _, err := newEnvResolver(client, pod, nil).resolve(context.Background(), c)
+	env, err := newEnvResolver(client, pod, nil).resolve(context.Background(), c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := env.pairs()
 	want := "CM_X=cmx JOB=job-1 NODE=n1 KEY=secret-value BOTH=job-1@n1/cmx"
 	if strings.Join(got, " ") != want {
 		t.Errorf("env = %q, want %q", strings.Join(got, " "), want)
@@ -68,7 +65,7 @@ func TestResolveEnv(t *testing.T) {
 
 	c.Env = append(c.Env, corev1.EnvVar{Name: "MISSING", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
 		LocalObjectReference: corev1.LocalObjectReference{Name: "nope"}, Key: "k"}}})
-	_, _, err = newEnvResolver(client, pod, nil).resolve(context.Background(), c)
+	_, err = newEnvResolver(client, pod, nil).resolve(context.Background(), c)
 	if err == nil || err.Error() != `secret "nope" not found` {
 		t.Errorf("missing secret error = %v", err)
 	}

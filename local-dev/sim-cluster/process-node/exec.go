@@ -95,7 +95,7 @@ func (k *kubelet) pathMap(run *podRun, pod *corev1.Pod, c *corev1.Container) (pa
 }
 
 func (k *kubelet) prepare(ctx context.Context, run *podRun, pod *corev1.Pod, node *corev1.Node, c *corev1.Container) (*exec.Cmd, error) {
-	env, envMap, err := newEnvResolver(k.client, pod, node).resolve(ctx, c)
+	env, err := newEnvResolver(k.client, pod, node).resolve(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -103,15 +103,9 @@ func (k *kubelet) prepare(ctx context.Context, run *podRun, pod *corev1.Pod, nod
 	if err != nil {
 		return nil, err
 	}
-	mapping := func(name string) string {
-		if v, ok := envMap[name]; ok {
-			return v
-		}
-		return "$(" + name + ")"
-	}
 	var argv []string
 	for _, a := range append(append([]string{}, c.Command...), c.Args...) {
-		argv = append(argv, paths.rewrite(expand(a, mapping)))
+		argv = append(argv, paths.rewrite(expand(a, env.mapping)))
 	}
 	if len(c.Command) == 0 {
 		return nil, &startError{fmt.Errorf("container %q has no command: the sim-cluster process node cannot run an image's entrypoint", c.Name)}
@@ -119,34 +113,26 @@ func (k *kubelet) prepare(ctx context.Context, run *podRun, pod *corev1.Pod, nod
 
 	// The process sees the pod's variables (with paths rewritten) plus what a
 	// container runtime would add; nothing else leaks in from the harness.
-	final := map[string]string{}
-	var order []string
-	add := func(k, v string) {
-		if _, ok := final[k]; !ok {
-			order = append(order, k)
-		}
-		final[k] = v
-	}
+	final := &envList{}
 	for _, name := range strings.Split(k.cfg.passEnv, ",") {
 		if v, ok := os.LookupEnv(strings.TrimSpace(name)); ok && name != "" {
-			add(name, v)
+			final.set(name, v)
 		}
 	}
-	add("PATH", k.cfg.path)
-	add("HOSTNAME", pod.Name)
-	add("HOME", filepath.Join(run.dir, "home"))
+	final.set("PATH", k.cfg.path)
+	final.set("HOSTNAME", pod.Name)
+	final.set("HOME", filepath.Join(run.dir, "home"))
 	if tmp := paths.rewrite("/tmp"); tmp != "/tmp" {
-		add("TMPDIR", tmp)
+		final.set("TMPDIR", tmp)
 	}
-	for _, kv := range env {
-		name, v, _ := strings.Cut(kv, "=")
-		add(name, paths.rewrite(v))
+	for _, name := range env.order {
+		final.set(name, paths.rewrite(env.values[name]))
 	}
-	if err := os.MkdirAll(final["HOME"], 0o755); err != nil {
+	if err := os.MkdirAll(final.values["HOME"], 0o755); err != nil {
 		return nil, err
 	}
 
-	bin, err := lookPath(argv[0], final["PATH"])
+	bin, err := lookPath(argv[0], final.values["PATH"])
 	if err != nil {
 		return nil, &startError{err}
 	}
@@ -165,9 +151,7 @@ func (k *kubelet) prepare(ctx context.Context, run *podRun, pod *corev1.Pod, nod
 	cmd.Args[0] = argv[0]
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logf, logf
-	for _, name := range order {
-		cmd.Env = append(cmd.Env, name+"="+final[name])
-	}
+	cmd.Env = final.pairs()
 	// Own process group so SIGTERM/SIGKILL reach the whole tree; die with
 	// the harness if it is killed hard.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
