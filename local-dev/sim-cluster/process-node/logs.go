@@ -63,14 +63,7 @@ func (k *kubelet) containerLogs(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	if n, err := strconv.Atoi(q.Get("tailLines")); err == nil && n >= 0 {
 		data, _ := io.ReadAll(f)
-		lines := strings.SplitAfter(string(data), "\n")
-		if len(lines) > 0 && lines[len(lines)-1] == "" {
-			lines = lines[:len(lines)-1]
-		}
-		if len(lines) > n {
-			lines = lines[len(lines)-n:]
-		}
-		_, _ = io.WriteString(w, strings.Join(lines, ""))
+		_, _ = io.WriteString(w, lastLines(string(data), n))
 	} else {
 		var src io.Reader = f
 		if n, err := strconv.ParseInt(q.Get("limitBytes"), 10, 64); err == nil && n > 0 {
@@ -96,4 +89,20 @@ func (k *kubelet) containerLogs(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// lastLines returns the last n lines of s, each with its newline; a final
+// newline ends the last line rather than starting another.
+func lastLines(s string, n int) string {
+	if n <= 0 {
+		return ""
+	}
+	i := len(strings.TrimSuffix(s, "\n"))
+	for ; n > 0; n-- {
+		i = strings.LastIndexByte(s[:i], '\n')
+		if i < 0 {
+			return s
+		}
+	}
+	return s[i+1:]
 }

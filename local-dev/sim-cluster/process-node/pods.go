@@ -484,11 +484,7 @@ func logTail(path string, lines, maxBytes int) string {
 	if err != nil {
 		return ""
 	}
-	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(all) > lines {
-		all = all[len(all)-lines:]
-	}
-	s := strings.Join(all, "\n")
+	s := lastLines(strings.TrimRight(string(data), "\n"), lines)
 	if len(s) > maxBytes {
 		s = s[len(s)-maxBytes:]
 	}
