@@ -343,7 +343,7 @@ func (k *kubelet) startContainers(ctx context.Context, run *podRun, pod *corev1.
 					Reason: "CreateContainerConfigError", Message: cfgErr.msg}}
 				run.mu.Unlock()
 				k.updateStatus(ctx, run, pod)
-			} else if prepared[i] == nil && isStartError(err) {
+			} else if isStartError(err) {
 				k.setTerminated(run, c, 128, "StartError", err.Error(), metav1.Now())
 				return false
 			} else {
