@@ -17,6 +17,7 @@ import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3BaseClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.multipart.MultipartConfiguration;
@@ -36,23 +37,20 @@ public class S3Clients {
 
     private final NotebookJobsConfig.S3 config;
     private final AwsCredentialsProvider credentials = DefaultCredentialsProvider.builder().build();
+    /** Looked up once: without configuration the chain may ask the instance metadata service. */
+    private final Region region;
 
     public S3Clients(NotebookJobsConfig config) {
         this.config = config.s3();
+        this.region = this.config.region().map(Region::of).orElseGet(S3Clients::regionFromChain);
     }
 
     @Produces
     @ApplicationScoped
     S3Client s3Client() {
-        var builder = S3Client.builder()
+        return common(S3Client.builder())
                 .httpClientBuilder(Apache5HttpClient.builder().maxConnections(64))
-                .region(region())
-                .credentialsProvider(credentials)
-                .forcePathStyle(config.pathStyle())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-        config.endpointUrl().map(URI::create).ifPresent(builder::endpointOverride);
-        return builder.build();
+                .build();
     }
 
     void close(@Disposes S3Client client) {
@@ -63,20 +61,25 @@ public class S3Clients {
     @ApplicationScoped
     S3AsyncClient s3AsyncClient() {
         long threshold = Math.max(config.multipartThreshold().asLongValue(), MIN_PART_SIZE);
-        var builder = S3AsyncClient.builder()
+        return common(S3AsyncClient.builder())
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(32))
-                .region(region())
-                .credentialsProvider(credentials)
-                .forcePathStyle(config.pathStyle())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .multipartEnabled(true)
                 .multipartConfiguration(MultipartConfiguration.builder()
                         .thresholdInBytes(threshold)
                         .minimumPartSizeInBytes(MIN_PART_SIZE)
-                        .build());
+                        .build())
+                .build();
+    }
+
+    /** What the synchronous and the asynchronous client share: where, who, and how to address and checksum. */
+    private <B extends S3BaseClientBuilder<B, ?>> B common(B builder) {
+        builder.region(region)
+                .credentialsProvider(credentials)
+                .forcePathStyle(config.pathStyle())
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
         config.endpointUrl().map(URI::create).ifPresent(builder::endpointOverride);
-        return builder.build();
+        return builder;
     }
 
     void close(@Disposes S3AsyncClient client) {
@@ -97,7 +100,7 @@ public class S3Clients {
     @ApplicationScoped
     S3Presigner presigner() {
         var builder = S3Presigner.builder()
-                .region(region())
+                .region(region)
                 .credentialsProvider(credentials)
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(config.pathStyle()).build());
         config.publicEndpointUrl().or(config::endpointUrl).map(URI::create).ifPresent(builder::endpointOverride);
@@ -106,10 +109,6 @@ public class S3Clients {
 
     void close(@Disposes S3Presigner presigner) {
         presigner.close();
-    }
-
-    private Region region() {
-        return config.region().map(Region::of).orElseGet(S3Clients::regionFromChain);
     }
 
     private static Region regionFromChain() {
