@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 import jakarta.ws.rs.Consumes;
@@ -45,7 +44,6 @@ import io.notebookjobs.jobs.JobInput;
 @Tag(name = "job definitions")
 public class DefinitionsResource {
 
-    static final Set<String> SORT_FIELDS = Set.of("name", "input_filename", "create_time", "update_time");
     private static final SortSpec.Key DEFAULT_SORT = new SortSpec.Key("create_time", false);
     private static final Map<String, Function<DefinitionView, Comparable<?>>> SORT_KEYS = Map.of(
             "name", v -> v.record().name().toLowerCase(Locale.ROOT),
@@ -76,7 +74,7 @@ public class DefinitionsResource {
         Optional<String> namePrefix = QueryParams.text(name);
         List<String> wantedTags = QueryParams.values(tags);
         Optional<Long> createdFrom = QueryParams.number("create_time", createTime);
-        SortSpec sort = SortSpec.parse(sortBy, SORT_FIELDS, DEFAULT_SORT);
+        SortSpec sort = SortSpec.parse(sortBy, SORT_KEYS.keySet(), DEFAULT_SORT);
         Integer limit = QueryParams.count("max_items", maxItems).orElse(null);
 
         List<DefinitionView> matching = new ArrayList<>();

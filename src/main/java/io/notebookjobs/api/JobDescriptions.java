@@ -2,8 +2,9 @@ package io.notebookjobs.api;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Optional;
+import java.util.Map;
 
 import io.notebookjobs.jobs.JobRecord;
 import io.notebookjobs.jobs.JobView;
@@ -51,17 +52,24 @@ public final class JobDescriptions {
      */
     static List<DescribeJob.JobFile> jobFiles(JobView view) {
         JobRecord r = view.record();
-        Instant created = Instant.ofEpochMilli(view.createTime());
         List<DescribeJob.JobFile> files = new ArrayList<>();
-        for (String id : r.outputFormats()) {
-            Optional<OutputFormat> format = OutputFormat.byId(id);
-            format.ifPresent(f -> files.add(new DescribeJob.JobFile(f.label(), f.id(),
-                    "output/" + OutputNames.outputFile(r.inputFilename(), created, f, r.scriptExtension()))));
-        }
+        outputFiles(view).forEach((f, name) -> files.add(new DescribeJob.JobFile(f.label(), f.id(), "output/" + name)));
         files.add(new DescribeJob.JobFile("Input", "input", "input/" + r.inputFilename()));
         if (r.packageInputFolder()) {
             files.add(new DescribeJob.JobFile("Files", "files", "files/"));
         }
         return files;
+    }
+
+    /** The file each requested output format is written to, under the job's output prefix, in request order. */
+    static Map<OutputFormat, String> outputFiles(JobView view) {
+        JobRecord r = view.record();
+        Instant created = Instant.ofEpochMilli(view.createTime());
+        Map<OutputFormat, String> names = new LinkedHashMap<>();
+        for (String id : r.outputFormats()) {
+            OutputFormat.byId(id).ifPresent(f -> names.put(f, OutputNames.outputFile(r.inputFilename(), created, f,
+                    r.scriptExtension())));
+        }
+        return names;
     }
 }

@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Function;
 
 import jakarta.ws.rs.Consumes;
@@ -42,8 +41,6 @@ import io.notebookjobs.jobs.JobInput;
 import io.notebookjobs.jobs.JobService;
 import io.notebookjobs.jobs.JobStatus;
 import io.notebookjobs.jobs.JobView;
-import io.notebookjobs.notebook.OutputFormat;
-import io.notebookjobs.notebook.OutputNames;
 import io.notebookjobs.storage.ContentDisposition;
 import io.notebookjobs.storage.JobPaths;
 import io.notebookjobs.storage.ObjectStore;
@@ -54,8 +51,6 @@ import io.notebookjobs.storage.ObjectStore;
 @Tag(name = "jobs")
 public class JobsResource {
 
-    static final Set<String> SORT_FIELDS = Set.of("name", "input_filename", "create_time", "update_time",
-            "start_time", "end_time", "status");
     private static final SortSpec.Key DEFAULT_SORT = new SortSpec.Key("create_time", false);
     private static final Map<String, Function<JobView, Comparable<?>>> SORT_KEYS = Map.of(
             "name", v -> v.name().toLowerCase(Locale.ROOT),
@@ -99,7 +94,7 @@ public class JobsResource {
         Optional<String> namePrefix = QueryParams.text(name);
         List<String> wantedTags = QueryParams.values(tags);
         Optional<Long> startedFrom = QueryParams.number("start_time", startTime);
-        SortSpec sort = SortSpec.parse(sortBy, SORT_FIELDS, DEFAULT_SORT);
+        SortSpec sort = SortSpec.parse(sortBy, SORT_KEYS.keySet(), DEFAULT_SORT);
         Integer limit = QueryParams.count("max_items", maxItems).orElse(null);
 
         List<JobView> matching = new ArrayList<>();
@@ -209,13 +204,7 @@ public class JobsResource {
     @Operation(summary = "Delete several jobs; unknown ids are skipped")
     public Response deleteMany(@QueryParam("job_id") List<String> jobIds) {
         for (String id : QueryParams.values(jobIds)) {
-            try {
-                jobs.delete(user.name(), id);
-            } catch (ApiException e) {
-                if (e.status() != 404) {
-                    throw e;
-                }
-            }
+            jobs.deleteIfPresent(user.name(), id);
         }
         return Response.noContent().build();
     }
@@ -298,10 +287,7 @@ public class JobsResource {
 
     private static Map<String, String> outputFormatsByFileName(JobView view) {
         Map<String, String> byName = new java.util.HashMap<>();
-        for (String id : view.record().outputFormats()) {
-            OutputFormat.byId(id).ifPresent(f -> byName.put(OutputNames.outputFile(view.record().inputFilename(),
-                    java.time.Instant.ofEpochMilli(view.createTime()), f, view.record().scriptExtension()), f.id()));
-        }
+        JobDescriptions.outputFiles(view).forEach((format, name) -> byName.put(name, format.id()));
         return byName;
     }
 

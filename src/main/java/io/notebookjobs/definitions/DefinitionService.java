@@ -129,7 +129,7 @@ public class DefinitionService {
             staged.stageUnder(store.root() + record.inputPrefix());
             createInCluster(record, active, job);
         } catch (RuntimeException e) {
-            deleteQuietly(() -> store.deletePrefix(store.root() + JobPaths.definitionPrefix(id)));
+            store.deletePrefixQuietly(store.root() + JobPaths.definitionPrefix(id));
             throw e;
         }
         LOG.infof("Job definition %s created for %s: %s, '%s' in %s", id, owner, job.name(), record.schedule(),
@@ -189,7 +189,7 @@ public class DefinitionService {
         } catch (RuntimeException e) {
             if (stagedNow) {
                 String prefix = store.root() + newInputPrefix;
-                deleteQuietly(() -> store.deletePrefix(prefix));
+                store.deletePrefixQuietly(prefix);
             }
             throw e;
         }
@@ -286,7 +286,7 @@ public class DefinitionService {
                 stale.add(version);
             }
         }
-        stale.forEach(version -> deleteQuietly(() -> store.deletePrefix(store.root() + version)));
+        stale.forEach(version -> store.deletePrefixQuietly(store.root() + version));
     }
 
     // ---- run now, delete
@@ -306,14 +306,7 @@ public class DefinitionService {
         String name = view.cronJob().getMetadata().getName();
         writer.suspendCronJob(name);
         for (Job run : cache.byDefinition(definitionId)) {
-            String runId = JobCache.jobId(run);
-            try {
-                jobs.delete(owner, runId);
-            } catch (ApiException e) {
-                if (e.status() != 404) {
-                    throw e;
-                }
-            }
+            jobs.deleteIfPresent(owner, JobCache.jobId(run));
         }
         store.deletePrefix(store.root() + JobPaths.definitionPrefix(definitionId));
         writer.deleteCronJob(name);
@@ -353,14 +346,6 @@ public class DefinitionService {
 
     private static <T> T first(T value, T fallback) {
         return value != null ? value : fallback;
-    }
-
-    private static void deleteQuietly(Runnable delete) {
-        try {
-            delete.run();
-        } catch (RuntimeException e) {
-            LOG.warnf("Cleanup failed: %s", e.getMessage());
-        }
     }
 
     /** The fields of a definition after an update, for the same checks as at create. */

@@ -15,7 +15,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.notebookjobs.api.ApiException;
 import io.notebookjobs.api.CreateJob;
@@ -84,7 +83,7 @@ public class JobService {
     private Optional<JobView> view(Job job, Instant now) {
         return cache.record(job).map(record -> {
             JobEdits edits = AnnotationJson.read(job, Labels.JOB_EDITS, JobEdits.class).orElse(null);
-            JobState state = reconciler.mapper().map(cache.observe(job), now);
+            JobState state = reconciler.mapper().map(job, cache::observe, now);
             return new JobView(JobCache.jobId(job), job, record, edits, state, createTime(job, record));
         });
     }
@@ -126,7 +125,7 @@ public class JobService {
         InputStaging.StagedInput staged = staging.check(request.inputFilename(), request.inputUri(), input,
                 job.packageInputFolder());
 
-        String tokenKey = token == null ? null : owner + "\n" + token;
+        String tokenKey = token == null ? null : JobCache.idempotencyKey(owner, token);
         if (tokenKey != null && !tokensInFlight.add(tokenKey)) {
             throw duplicateToken(token, null);
         }
@@ -190,11 +189,7 @@ public class JobService {
                     env.isEmpty() ? null : manifests.envSecret(secretName, record, env));
             cache.await(created.getMetadata().getName(), JobCache.hasVersion(created.getMetadata().getResourceVersion()));
         } catch (RuntimeException e) {
-            try {
-                store.deletePrefix(paths.jobPrefix());
-            } catch (RuntimeException cleanup) {
-                LOG.warnf("Cleanup after a failed create failed too: %s", cleanup.getMessage());
-            }
+            store.deletePrefixQuietly(paths.jobPrefix());
             throw e;
         }
     }
@@ -231,7 +226,7 @@ public class JobService {
         String name = view.job().getMetadata().getName();
         Job patched = writer.requestStop(name, clock.instant());
         // Pods get their normal grace period, so the executor can upload what it has.
-        writer.deletePods(activePods(view.job()), 30);
+        writer.deletePods(cache.activePods(name), 30);
         cache.await(name, JobCache.hasVersion(patched.getMetadata().getResourceVersion()));
         reconciler.enqueue(name);
     }
@@ -259,7 +254,7 @@ public class JobService {
             // The shortest grace that is not a force delete: a force delete removes the pod from
             // the API at once while its process still runs (and uploads); this one keeps the pod
             // until the kubelet has stopped it, which is what the wait below waits for.
-            writer.deletePods(activePods(view.job()), 1);
+            writer.deletePods(cache.activePods(name), 1);
         }
         cache.awaitPodsGone(name, POD_STOP_WAIT);
         store.deletePrefix(paths(view).jobPrefix());
@@ -268,13 +263,19 @@ public class JobService {
         LOG.infof("Job %s deleted by %s", jobId, owner);
     }
 
+    /** Deletes a job unless there is no such job (any more); says whether it deleted one. */
+    public boolean deleteIfPresent(String owner, String jobId) {
+        try {
+            delete(owner, jobId);
+            return true;
+        } catch (ApiException e) {
+            if (e.status() != 404) {
+                throw e;
+            }
+            return false;
+        }
+    }
+
     /** Longest a delete waits for the job's pods to stop before it removes the files anyway. */
     private static final java.time.Duration POD_STOP_WAIT = java.time.Duration.ofSeconds(60);
-
-    private List<Pod> activePods(Job job) {
-        return cache.observe(job).pods().stream()
-                .filter(p -> p.getStatus() == null || !"Succeeded".equals(p.getStatus().getPhase())
-                        && !"Failed".equals(p.getStatus().getPhase()))
-                .toList();
-    }
 }

@@ -1,6 +1,5 @@
 package io.notebookjobs.kube;
 
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -23,10 +22,7 @@ final class FailureExplanation {
                             + " s covers waiting for a node, running and uploading)")
                     + ". Ask for a longer timeout_seconds if the notebook needs more time.";
         }
-        Optional<Pod> lastFailed = pods.stream()
-                .filter(p -> "Failed".equals(PodFacts.phase(p)))
-                .max(Comparator.comparing(PodFacts::created));
-        String explanation = lastFailed.map(FailureExplanation::ofPod)
+        String explanation = PodFacts.lastFailed(pods).map(FailureExplanation::ofPod)
                 .orElseGet(() -> Optional.ofNullable(failed.getMessage())
                         .orElse("The Kubernetes Job failed (" + failed.getReason() + ")."));
         Integer attempts = job.getStatus() == null ? null : job.getStatus().getFailed();

@@ -271,8 +271,12 @@ public class JobCache {
      * Waits until no pod of the Job runs any more, so nothing can still write the job's files.
      */
     public void awaitPodsGone(String jobName, Duration atMost) {
-        awaitCondition("Job/" + jobName, () -> pods == null || pods.getIndexer()
-                .byIndex(PODS_BY_JOB, jobName).stream().allMatch(PodFacts::isFinished), atMost);
+        awaitCondition("Job/" + jobName, () -> pods == null || activePods(jobName).isEmpty(), atMost);
+    }
+
+    /** The Job's pods that have not finished: what a stop or a delete has to end. */
+    public List<Pod> activePods(String jobName) {
+        return pods.getIndexer().byIndex(PODS_BY_JOB, jobName).stream().filter(p -> !PodFacts.isFinished(p)).toList();
     }
 
     /** Like {@link #await}, for a job definition's CronJob. */
@@ -418,7 +422,8 @@ public class JobCache {
         return Optional.ofNullable(labels == null ? null : labels.get(Labels.K8S_JOB_NAME));
     }
 
-    private static String idempotencyKey(String owner, String token) {
+    /** How the idempotency index keys a token: tokens are unique per owner. */
+    public static String idempotencyKey(String owner, String token) {
         return owner + "\n" + token;
     }
 

@@ -87,7 +87,7 @@ public class JobManifests {
      */
     public JobTemplateSpec jobTemplate(JobRecord record, RunSettings settings, String image, String envSecret) {
         Map<String, String> labels = labels(record);
-        JobPaths paths = JobPaths.forJob(rootPrefix(), RUN_JOB_NAME, record.inputPrefix());
+        JobPaths paths = JobPaths.forJob(JobPaths.root(config.s3().prefix().orElse("")), RUN_JOB_NAME, record.inputPrefix());
         return new JobTemplateSpecBuilder()
                 .withNewMetadata()
                 .withLabels(jobLabels(labels, record))
@@ -112,11 +112,6 @@ public class JobManifests {
                 .withSpec(podSpec(record, settings, paths, image, envSecret))
                 .endTemplate()
                 .build();
-    }
-
-    public String rootPrefix() {
-        String prefix = config.s3().prefix().orElse("").strip().replaceAll("^/+", "");
-        return prefix.isEmpty() || prefix.endsWith("/") ? prefix : prefix + "/";
     }
 
     /**

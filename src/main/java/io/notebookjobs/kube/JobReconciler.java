@@ -93,13 +93,6 @@ public class JobReconciler {
         }
     }
 
-    /** Checks every unfinished job now, on the caller's thread. */
-    public void reconcileAll() {
-        for (Job job : cache.all()) {
-            reconcile(job.getMetadata().getName());
-        }
-    }
-
     synchronized void reconcile(String jobName) {
         if (!cache.hasSynced()) {
             // An outcome is written for good: never from a half-filled cache (a Job whose Pods

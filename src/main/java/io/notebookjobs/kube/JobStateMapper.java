@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -30,11 +31,19 @@ public final class JobStateMapper {
         this.schedulingTimeout = schedulingTimeout;
     }
 
+    /**
+     * Like {@link #map(Observed, Instant)}, but gathers the Job's pods and events only when its
+     * outcome is not written yet: most of the history is finished jobs, read on every list.
+     */
+    public JobState map(Job job, Function<Job, Observed> observe, Instant now) {
+        return recorded(job).orElseGet(() -> map(observe.apply(job), now));
+    }
+
     public JobState map(Observed observed, Instant now) {
         Job job = observed.job();
-        Optional<JobOutcome> outcome = AnnotationJson.read(job, Labels.OUTCOME, JobOutcome.class);
-        if (outcome.isPresent() && outcome.get().status() != null) {
-            return JobState.from(outcome.get());
+        Optional<JobState> recorded = recorded(job);
+        if (recorded.isPresent()) {
+            return recorded.get();
         }
         List<Pod> pods = observed.pods();
         Instant start = firstRunStart(pods);
@@ -72,6 +81,12 @@ public final class JobStateMapper {
         return pending(observed, current, start, now);
     }
 
+    /** The outcome the service wrote on the Job once it ended: final, whatever pods and events say. */
+    private static Optional<JobState> recorded(Job job) {
+        return AnnotationJson.read(job, Labels.OUTCOME, JobOutcome.class).filter(o -> o.status() != null)
+                .map(JobState::from);
+    }
+
     /** The pod ended but the Job controller has not concluded yet: a retry is coming, or a condition. */
     private JobState afterFinishedPod(Job job, Pod pod, Instant start) {
         String retry = retryMessage(job, List.of(pod));
@@ -86,9 +101,7 @@ public final class JobStateMapper {
         if (failures == 0 || failures > backoffLimit) {
             return null;
         }
-        return pods.stream()
-                .filter(p -> "Failed".equals(PodFacts.phase(p)))
-                .max(java.util.Comparator.comparing(PodFacts::created))
+        return PodFacts.lastFailed(pods)
                 .map(p -> "Retrying: attempt " + failures + " of " + (backoffLimit + 1) + " failed. "
                         + FailureExplanation.ofPod(p))
                 .orElse(null);

@@ -24,6 +24,11 @@ final class PodFacts {
         return "Succeeded".equals(phase) || "Failed".equals(phase);
     }
 
+    /** The newest pod that failed: the attempt a failure or a retry is explained by. */
+    static Optional<Pod> lastFailed(List<Pod> pods) {
+        return pods.stream().filter(p -> "Failed".equals(phase(p))).max(Comparator.comparing(PodFacts::created));
+    }
+
     static boolean isRunning(Pod pod) {
         return "Running".equals(phase(pod));
     }

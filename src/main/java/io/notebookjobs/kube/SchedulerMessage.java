@@ -24,6 +24,7 @@ public final class SchedulerMessage {
     private static final Pattern FIRST_SENTENCE = Pattern.compile("^(.*?)\\.(?:\\s|$).*$", Pattern.DOTALL);
     private static final Pattern REASON = Pattern.compile("^(\\d+) (.*)$", Pattern.DOTALL);
     private static final Pattern INSUFFICIENT = Pattern.compile("^Insufficient (\\S+)$");
+    private static final Pattern TAINT = Pattern.compile("(\\{.*\\})");
 
     private SchedulerMessage() {
     }
@@ -107,7 +108,7 @@ public final class SchedulerMessage {
             return "not enough free " + insufficient.group(1);
         }
         if (reason.contains("untolerated taint")) {
-            Matcher taint = Pattern.compile("(\\{.*\\})").matcher(reason);
+            Matcher taint = TAINT.matcher(reason);
             return "a taint the job does not tolerate" + (taint.find() ? " " + taint.group(1) : "");
         }
         if (reason.contains("didn't match Pod's node affinity/selector")) {

@@ -10,6 +10,15 @@ package io.notebookjobs.storage;
  */
 public record JobPaths(String jobPrefix, String inputPrefix, String outputPrefix, String sideEffectsPrefix) {
 
+    /**
+     * The root prefix from the configured one: no leading slashes, a trailing slash unless empty.
+     * The service and the CronJob templates (read by the executor) must agree on it.
+     */
+    public static String root(String configuredPrefix) {
+        String trimmed = configuredPrefix.strip().replaceAll("^/+", "");
+        return trimmed.isEmpty() || trimmed.endsWith("/") ? trimmed : trimmed + "/";
+    }
+
     public static JobPaths forJob(String root, String jobId) {
         String job = root + "jobs/" + jobId + "/";
         return new JobPaths(job, job + "input/", job + "output/", job + "files/");

@@ -63,7 +63,7 @@ public class ObjectStore {
         this.transfers = transfers;
         this.presigner = presigner;
         this.bucket = config.s3().bucket();
-        this.root = normalisedRoot(config.s3().prefix().orElse(""));
+        this.root = JobPaths.root(config.s3().prefix().orElse(""));
     }
 
     public String bucket() {
@@ -198,11 +198,15 @@ public class ObjectStore {
         }
     }
 
-    private void deletePrefixQuietly(String prefix) {
+    /**
+     * A cleanup after another failure: removes what is under the prefix, and only logs when that
+     * fails too, so the first failure is the one the caller reports.
+     */
+    public void deletePrefixQuietly(String prefix) {
         try {
             deletePrefix(prefix);
         } catch (RuntimeException e) {
-            LOG.errorf("Could not remove the partial upload under s3://%s/%s: %s", bucket, prefix, e.getMessage());
+            LOG.errorf("Could not clean up under s3://%s/%s: %s", bucket, prefix, e.getMessage());
         }
     }
 
@@ -241,10 +245,5 @@ public class ObjectStore {
             return "application/pdf";
         }
         return "application/octet-stream";
-    }
-
-    private static String normalisedRoot(String prefix) {
-        String trimmed = prefix.strip().replaceAll("^/+", "");
-        return trimmed.isEmpty() || trimmed.endsWith("/") ? trimmed : trimmed + "/";
     }
 }
