@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # Obtain and cache the cluster binaries. There is no binary download site on
 # these machines, so everything is compiled from the Go module proxy (and the
-# s3proxy jar comes from Maven Central). Results are keyed by version in the
-# cache dir; a completed build leaves a .complete marker so an interrupted
-# build is redone instead of half-used.
+# s3proxy jar comes from Maven Central, pinned by SHA-256). Results are keyed
+# by version in the cache dir; a completed build leaves a .complete marker so
+# an interrupted build is redone instead of half-used.
 
 K8S_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler kubectl)
 
@@ -122,14 +122,32 @@ build_process_node() {
   mv "$bin.tmp" "$bin"
 }
 
+# The s3proxy jar, checked against its pinned SHA-256 every time (a cached jar
+# that does not match is downloaded again).
 fetch_s3proxy() {
-  [[ -f $SIM_S3PROXY_JAR ]] && return 0
   local url="https://repo.maven.apache.org/maven2/org/gaul/s3proxy/$SIM_S3PROXY_VERSION/s3proxy-$SIM_S3PROXY_VERSION-jar-with-dependencies.jar"
+  local part sum
+  if [[ -f $SIM_S3PROXY_JAR ]]; then
+    sum="$(sha256sum "$SIM_S3PROXY_JAR" | cut -d' ' -f1)"
+    [[ $sum == "$SIM_S3PROXY_SHA256" ]] && return 0
+  fi
   log "downloading s3proxy $SIM_S3PROXY_VERSION from Maven Central"
   mkdir -p "$(dirname "$SIM_S3PROXY_JAR")"
-  curl -fsSL --retry 3 -o "$SIM_S3PROXY_JAR.tmp" "$url"
-  curl -fsSL --retry 3 "$url.sha1" | awk -v f="$SIM_S3PROXY_JAR.tmp" '{print $1 "  " f}' | sha1sum -c --quiet -
-  mv "$SIM_S3PROXY_JAR.tmp" "$SIM_S3PROXY_JAR"
+  part="$(mktemp "$SIM_S3PROXY_JAR.XXXXXX")"
+  curl -fsSL --retry 3 -o "$part" "$url" || { rm -f "$part"; die "could not download $url"; }
+  sum="$(sha256sum "$part" | cut -d' ' -f1)"
+  if [[ $sum != "$SIM_S3PROXY_SHA256" ]]; then
+    rm -f "$part"
+    die "s3proxy download does not match its pinned SHA-256 ($sum; SIM_S3PROXY_SHA256 pins $SIM_S3PROXY_SHA256)"
+  fi
+  chmod 644 "$part"
+  mv "$part" "$SIM_S3PROXY_JAR"
+}
+
+# s3proxy-jar: fetch the pinned jar (cached) and print its path.
+cmd_s3proxy_jar() {
+  fetch_s3proxy
+  echo "$SIM_S3PROXY_JAR"
 }
 
 cmd_build() {

@@ -14,6 +14,9 @@
 : "${SIM_ETCD_VERSION:=v3.6.8}"
 : "${SIM_KWOK_VERSION:=v0.8.0}"
 : "${SIM_S3PROXY_VERSION:=4.1.0}"
+# SHA-256 of that version's jar-with-dependencies (set both to change the version). The jar is
+# also the executor tests' S3 server: image/run-tests.sh gets it with `sim-cluster s3proxy-jar`.
+: "${SIM_S3PROXY_SHA256:=a4d025969aaf796616ed4b1e2491d87d455ce84bb28cb9db086b2e6aaa68b48d}"
 
 : "${SIM_CACHE_DIR:=${XDG_CACHE_HOME:-$HOME/.cache}/notebook-jobs/sim-cluster}"
 : "${SIM_STATE_DIR:=$SIM_CACHE_DIR/state}"
