@@ -42,6 +42,9 @@ failed=0
 summary=()
 
 say() { printf '[check-deploy] %s\n' "$*" >&2; }
+# port_taken (the file only defines functions; sim-cluster and local-dev use it too).
+# shellcheck source=sim-cluster/lib/proc.sh
+source "$root/local-dev/sim-cluster/lib/proc.sh"
 
 # check NAME CMD...: runs one check, times it, counts it. Output goes to the terminal. (Called
 # after `||`, the check functions run without `set -e`: each returns its failures itself.)
@@ -277,7 +280,7 @@ down_and_check() {
   local-dev/down || rc=1
   stack_up=0
   for port in "$LOCAL_DEV_PORT" "$LOCAL_DEV_SIM_PORT_BASE" "$((LOCAL_DEV_SIM_PORT_BASE + 6))"; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    if port_taken "$port"; then
       say "port $port still answers after local-dev/down"
       rc=1
     fi

@@ -6,6 +6,9 @@
 
 LD_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 SIM="$LD_ROOT/local-dev/sim-cluster/sim-cluster"
+# port_taken, pid_alive, write_pidfile, stop_pidfile: sim-cluster's, so PID files are the same.
+# shellcheck source=../sim-cluster/lib/proc.sh
+source "$LD_ROOT/local-dev/sim-cluster/lib/proc.sh"
 
 # auto (Kind when Docker answers and kind is installed, else the simulated cluster), kind or sim.
 : "${LOCAL_DEV_MODE:=auto}"
@@ -39,8 +42,6 @@ die() {
 elapsed() { echo "$((SECONDS - LD_STARTED))s"; }
 LD_STARTED=$SECONDS
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 http_ok() { curl -fsS --max-time 3 -o /dev/null "$1" 2>/dev/null; }
 
 # wait_until SECONDS DESCRIPTION CMD...: poll CMD every second; fail after SECONDS.
@@ -53,44 +54,6 @@ wait_until() {
     sleep 1
   done
   log "$what after $(elapsed)"
-}
-
-# PID files hold "PID START-TIME" like sim-cluster's, so a reused PID is never mistaken for ours.
-proc_start() {
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  local -a fields
-  read -r -a fields <<<"$stat"
-  [[ ${fields[0]} != Z ]] || return 1
-  echo "${fields[19]}"
-}
-
-pid_alive() {
-  local pidfile=$1 pid started
-  [[ -f $pidfile ]] || return 1
-  read -r pid started <"$pidfile" || true
-  [[ -n ${pid:-} && -n ${started:-} ]] || return 1
-  [[ $(proc_start "$pid") == "$started" ]] || return 1
-  echo "$pid"
-}
-
-# stop_pidfile FILE NAME: SIGTERM the recorded process, SIGKILL after 15 s.
-stop_pidfile() {
-  local pidfile=$1 name=$2 pid i
-  if pid="$(pid_alive "$pidfile")"; then
-    kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 150; i++)); do
-      pid_alive "$pidfile" >/dev/null || break
-      sleep 0.1
-    done
-    if pid_alive "$pidfile" >/dev/null; then
-      log "$name (pid $pid) ignored SIGTERM for 15 s; sending SIGKILL"
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    log "stopped $name (pid $pid)"
-  fi
-  rm -f "$pidfile"
 }
 
 docker_usable() { command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; }

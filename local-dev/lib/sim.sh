@@ -146,7 +146,7 @@ ensure_service() {
       return 0
     fi
     log "restarting the service (new build or settings)"
-    stop_pidfile "$pidfile" service
+    stop_pidfile "$pidfile" service 15
   fi
   if port_taken "$LOCAL_DEV_PORT"; then
     die "port $LOCAL_DEV_PORT is in use by another program; choose another with LOCAL_DEV_PORT=..."
@@ -160,7 +160,7 @@ ensure_service() {
       >>"$LD_SERVICE_DIR/service.log" 2>&1 </dev/null
   ) &
   pid=$!
-  echo "$pid $(proc_start "$pid")" >"$pidfile"
+  write_pidfile "$pidfile" "$pid"
   echo "$wanted" >"$LD_SERVICE_DIR/running"
   log "started the service (pid $pid, log $LD_SERVICE_DIR/service.log)"
   local deadline=$((SECONDS + LOCAL_DEV_READY_TIMEOUT))
@@ -222,7 +222,7 @@ EOF
 
 sim_down() {
   sim_env
-  stop_pidfile "$LD_SERVICE_DIR/service.pid" service
+  stop_pidfile "$LD_SERVICE_DIR/service.pid" service 15
   if [[ -d $SIM_STATE_DIR ]]; then
     "$SIM" reset
   fi

@@ -128,8 +128,6 @@ ensure_namespace() {
     kctl -n "$SIM_NAMESPACE" get serviceaccount default
 }
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
 # Fail fast, naming the port, when something else already listens where a
 # component that is not running yet wants to listen.
 check_ports() {

@@ -43,6 +43,9 @@
 : "${SIM_READY_TIMEOUT:=120}"
 
 SIM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# port_taken, pid_alive, stop_pidfile and the like, shared with local-dev/lib/common.sh.
+# shellcheck source=proc.sh
+source "$SIM_ROOT/lib/proc.sh"
 # PATH used to resolve a pod container's command on the process node: the
 # executor venv's bin dir (SIM_EXECUTOR_BIN) if given, the caller's PATH, and
 # last testdata/ so the smoke test's fake-executor resolves too.
@@ -63,37 +66,9 @@ die() { printf '[sim-cluster] ERROR: %s\n' "$*" >&2; exit 1; }
 # kubectl from the pinned build, always against this cluster.
 kctl() { "$SIM_BIN_K8S/kubectl" --kubeconfig "$KUBECONFIG_ADMIN" "$@"; }
 
-# proc_field PID N: field N of /proc/PID/stat (state is 3, start time 22),
-# counted after the command name, which may contain spaces.
-proc_field() {
-  local stat
-  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 1
-  stat="${stat##*) }"
-  local -a fields
-  read -r -a fields <<<"$stat"
-  echo "${fields[$(($2 - 3))]}"
-}
-
-# alive PID: running and not a zombie (PID 1 here reaps orphans with a delay,
-# and kill -0 succeeds on a zombie).
-alive() {
-  local state
-  state="$(proc_field "$1" 3)" || return 1
-  [[ $state != Z ]]
-}
-
 # pid_of NAME: print the PID recorded for NAME if that very process still
-# runs. The pid file also holds the process start time, so a PID reused by an
-# unrelated process after a reboot or crash is never mistaken for ours.
-pid_of() {
-  local pidfile="$PID_DIR/$1.pid" pid started
-  [[ -f $pidfile ]] || return 1
-  read -r pid started <"$pidfile" || true
-  [[ -n $pid && -n $started ]] || return 1
-  alive "$pid" || return 1
-  [[ $(proc_field "$pid" 22) == "$started" ]] || return 1
-  echo "$pid"
-}
+# runs (see lib/proc.sh: a reused PID is never mistaken for ours).
+pid_of() { pid_alive "$PID_DIR/$1.pid"; }
 
 is_running() { pid_of "$1" >/dev/null; }
 
@@ -107,30 +82,13 @@ start_bg() {
   fi
   mkdir -p "$LOG_DIR" "$PID_DIR"
   setsid "$@" >>"$LOG_DIR/$name.log" 2>&1 </dev/null &
-  echo "$! $(proc_field $! 22)" >"$PID_DIR/$name.pid"
+  write_pidfile "$PID_DIR/$name.pid" $!
   log "started $name (pid $!, log $LOG_DIR/$name.log)"
 }
 
-# stop_pid NAME: SIGTERM the recorded PID, SIGKILL after a grace period.
-# Only the PID we started is signalled, never a process found by name.
-stop_pid() {
-  local name=$1 pid i
-  if ! pid="$(pid_of "$name")"; then
-    rm -f "$PID_DIR/$name.pid"
-    return 0
-  fi
-  kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    alive "$pid" || break
-    sleep 0.1
-  done
-  if alive "$pid"; then
-    log "$name (pid $pid) ignored SIGTERM for 10s, sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$PID_DIR/$name.pid"
-  log "stopped $name (pid $pid)"
-}
+# stop_pid NAME: SIGTERM the recorded PID, SIGKILL after 10 s. Only the PID we
+# started is signalled, never a process found by name.
+stop_pid() { stop_pidfile "$PID_DIR/$1.pid" "$1" 10; }
 
 # wait_for DESCRIPTION TIMEOUT LOGFILE CMD...: poll CMD once a second; on
 # timeout fail with a pointer to the log that most likely explains why.
