@@ -140,6 +140,41 @@ run_sample() {
   return "$rc"
 }
 
+# finish_up TITLE KUBECONFIG KUBECTL_DIR BUCKET LOCAL_FILES_ROOT CLUSTER SERVICE S3: the end of
+# local-dev/up on either cluster. Writes env.sh (KUBECTL_DIR, unless empty, first on its PATH),
+# runs the sample job on BUCKET and prints the summary: TITLE (the cluster and why), then CLUSTER,
+# SERVICE and S3, each one or more lines. Returns the sample's exit code.
+finish_up() {
+  local title=$1 kubeconfig=$2 kubectl_dir=$3 bucket=$4 local_root=$5 cluster=$6 service=$7 s3=$8 rc=0
+  {
+    echo "# Written by local-dev/up: source it to use kubectl on the local stack."
+    echo "export KUBECONFIG=$kubeconfig"
+    [[ -z $kubectl_dir ]] || echo "export PATH=$kubectl_dir:\$PATH"
+    echo "export NOTEBOOK_JOBS_URL=http://localhost:$LOCAL_DEV_PORT"
+  } >"$LOCAL_DEV_STATE_DIR/env.sh"
+
+  run_sample "http://localhost:$LOCAL_DEV_PORT" "$bucket" || rc=$?
+  echo
+  echo "=== Notebook Jobs local stack: $title ==="
+  summary_lines "Cluster:" "$cluster"$'\n'"kubectl:  source $LOCAL_DEV_STATE_DIR/env.sh && kubectl -n $LD_NAMESPACE get jobs"
+  summary_lines "Service:" "http://localhost:$LOCAL_DEV_PORT/scheduler  (OpenAPI /q/openapi, health /q/health/ready)"$'\n'"$service"
+  summary_lines "S3:" "$s3"
+  if [[ -n ${LD_SAMPLE_RESULT:-} ]]; then
+    print_sample_summary "$LD_SAMPLE_RESULT" "$local_root"
+  fi
+  echo "Took $(elapsed). Run local-dev/up again for another sample job; local-dev/down removes everything."
+  return "$rc"
+}
+
+# summary_lines LABEL TEXT: the lines of TEXT, the first after LABEL, all aligned.
+summary_lines() {
+  local label=$1 line
+  while IFS= read -r line; do
+    printf '%-13s%s\n' "$label" "$line"
+    label=
+  done <<<"$2"
+}
+
 # print_sample_summary RESULT_JSON LOCAL_FILES_ROOT: the human summary of the sample job.
 # LOCAL_FILES_ROOT (may be empty) is a directory where the bucket's objects are plain files.
 print_sample_summary() {

@@ -17,7 +17,7 @@ kind_kubectl() { kubectl --kubeconfig "$KIND_KUBECONFIG" -n "$LD_NAMESPACE" "$@"
 kind_cluster_exists() { kind get clusters 2>/dev/null | grep -qx "$LOCAL_DEV_KIND_CLUSTER"; }
 
 kind_up() {
-  local reason=$1 rc=0 before after
+  local reason=$1 before after
   kind_env
   command -v kind >/dev/null || die "kind is needed for the Kind stack (or use local-dev/up --sim)"
   docker_usable || die "no Docker daemon answers (docker info); use local-dev/up --sim without Docker"
@@ -65,26 +65,11 @@ kind_up() {
   wait_until "$LOCAL_DEV_READY_TIMEOUT" "service ready at http://localhost:$LOCAL_DEV_PORT" \
     http_ok "http://127.0.0.1:$LOCAL_DEV_PORT/q/health/ready" ||
     die "http://localhost:$LOCAL_DEV_PORT/q/health/ready does not answer (is the port mapping of $KIND_CONFIG in place?)"
-  cat >"$LOCAL_DEV_STATE_DIR/env.sh" <<EOF
-# Written by local-dev/up: source it to use kubectl on the local stack.
-export KUBECONFIG=$KIND_KUBECONFIG
-export NOTEBOOK_JOBS_URL=http://localhost:$LOCAL_DEV_PORT
-EOF
-
-  run_sample "http://localhost:$LOCAL_DEV_PORT" notebook-jobs || rc=$?
-  echo
-  echo "=== Notebook Jobs local stack: Kind ($reason) ==="
-  echo "Cluster:     Kind cluster $LOCAL_DEV_KIND_CLUSTER (k8s/overlays/local); notebooks run in the executor image"
-  echo "             kubectl:  source $LOCAL_DEV_STATE_DIR/env.sh && kubectl -n $LD_NAMESPACE get jobs"
-  echo "Service:     http://localhost:$LOCAL_DEV_PORT/scheduler  (OpenAPI /q/openapi, health /q/health/ready)"
-  echo "             logs: kubectl -n $LD_NAMESPACE logs deploy/notebook-jobs"
-  echo "S3:          MinIO in the cluster, http://minio:9000, bucket notebook-jobs;"
-  echo "             from this machine: kubectl -n $LD_NAMESPACE port-forward svc/minio 9000:9000 9001:9001"
-  if [[ -n ${LD_SAMPLE_RESULT:-} ]]; then
-    print_sample_summary "$LD_SAMPLE_RESULT" ""
-  fi
-  echo "Took $(elapsed). Run local-dev/up again for another sample job; local-dev/down removes everything."
-  return "$rc"
+  finish_up "Kind ($reason)" "$KIND_KUBECONFIG" "" notebook-jobs "" \
+    "Kind cluster $LOCAL_DEV_KIND_CLUSTER (k8s/overlays/local); notebooks run in the executor image" \
+    "logs: kubectl -n $LD_NAMESPACE logs deploy/notebook-jobs" \
+    "MinIO in the cluster, http://minio:9000, bucket notebook-jobs;
+from this machine: kubectl -n $LD_NAMESPACE port-forward svc/minio 9000:9000 9001:9001"
 }
 
 kind_down() {

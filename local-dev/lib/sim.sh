@@ -180,7 +180,7 @@ ensure_service() {
 }
 
 sim_up() {
-  local reason=$1 kubectl_dir rc=0
+  local reason=$1 version
   sim_env
   mkdir -p "$LOCAL_DEV_STATE_DIR" "$LD_SERVICE_DIR"
   echo sim >"$LD_MODE_FILE"
@@ -195,29 +195,14 @@ sim_up() {
   service_kubeconfig
   package_service
   ensure_service
-  kubectl_dir="$(dirname "$(command -v kubectl)")"
-  cat >"$LOCAL_DEV_STATE_DIR/env.sh" <<EOF
-# Written by local-dev/up: source it to use kubectl on the local stack.
-export KUBECONFIG=$KUBECONFIG
-export PATH=$kubectl_dir:\$PATH
-export NOTEBOOK_JOBS_URL=http://localhost:$LOCAL_DEV_PORT
-EOF
-
-  run_sample "http://localhost:$LOCAL_DEV_PORT" "$S3_BUCKET" || rc=$?
-  echo
-  echo "=== Notebook Jobs local stack: simulated cluster ($reason) ==="
-  echo "Cluster:     local-dev/sim-cluster: a real control plane (Kubernetes $(kubectl version -o json 2>/dev/null |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])' 2>/dev/null || echo '?'))"
-  echo "             as local processes; notebooks run as processes on its process node, not in containers."
-  echo "             kubectl:  source $LOCAL_DEV_STATE_DIR/env.sh && kubectl -n $LD_NAMESPACE get jobs"
-  echo "Service:     http://localhost:$LOCAL_DEV_PORT/scheduler  (OpenAPI /q/openapi, health /q/health/ready)"
-  echo "             a local java process as service account notebook-jobs; log $LD_SERVICE_DIR/service.log"
-  echo "S3:          $S3_ENDPOINT_URL bucket $S3_BUCKET (s3proxy; objects are files under $SIM_STATE_DIR/s3/$S3_BUCKET)"
-  if [[ -n ${LD_SAMPLE_RESULT:-} ]]; then
-    print_sample_summary "$LD_SAMPLE_RESULT" "$SIM_STATE_DIR/s3/$S3_BUCKET"
-  fi
-  echo "Took $(elapsed). Run local-dev/up again for another sample job; local-dev/down removes everything."
-  return "$rc"
+  version="$(kubectl version -o json 2>/dev/null |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["serverVersion"]["gitVersion"])' 2>/dev/null || echo '?')"
+  finish_up "simulated cluster ($reason)" "$KUBECONFIG" "$(dirname "$(command -v kubectl)")" "$S3_BUCKET" \
+    "$SIM_STATE_DIR/s3/$S3_BUCKET" \
+    "local-dev/sim-cluster: a real control plane (Kubernetes $version)
+as local processes; notebooks run as processes on its process node, not in containers." \
+    "a local java process as service account notebook-jobs; log $LD_SERVICE_DIR/service.log" \
+    "$S3_ENDPOINT_URL bucket $S3_BUCKET (s3proxy; objects are files under $SIM_STATE_DIR/s3/$S3_BUCKET)"
 }
 
 sim_down() {
