@@ -364,6 +364,17 @@ final class E2EService implements AutoCloseable {
     }
 
     /** Polls {@code probe} every 250 ms until {@code done} accepts its value; errors count as not done. */
+    /**
+     * The job's Kubernetes Job once the service has written its outcome onto it. The API reports
+     * an ended job from what it sees (conditions, pods gone) at once; the reconciler writes that
+     * outcome on the next event or tick, a moment later.
+     */
+    io.fabric8.kubernetes.api.model.batch.v1.Job awaitOutcomeWritten(String jobId) {
+        return await("the outcome written on the Job of " + jobId, Duration.ofSeconds(30), () -> cluster.job(jobId),
+                j -> j.getMetadata().getAnnotations() != null
+                        && j.getMetadata().getAnnotations().containsKey("scheduler.jupyter.org/outcome"));
+    }
+
     <T> T await(String what, Duration timeout, Supplier<T> probe, Predicate<T> done) {
         long deadline = System.nanoTime() + timeout.toNanos();
         T value = null;

@@ -193,7 +193,7 @@ class GpuSchedulingE2EIT {
         assertThat(failed.get("end_time")).isNotNull();
 
         // The Kubernetes Job is stopped: suspended, its pod deleted, the outcome written.
-        Job job = cluster.job(busy);
+        Job job = service.awaitOutcomeWritten(busy);
         assertThat(job.getSpec().getSuspend()).isTrue();
         assertThat(job.getMetadata().getAnnotations().get("scheduler.jupyter.org/outcome")).contains("\"FAILED\"");
         assertThat(job.getMetadata().getLabels()).containsEntry("scheduler.jupyter.org/status", "FAILED");

@@ -83,7 +83,7 @@ class NotebookRunE2EIT extends ServiceE2ETest {
         assertThat(new String(service.download(id, html), StandardCharsets.UTF_8)).contains("total=42");
 
         // The Kubernetes Job and its pod, as kubectl users see them.
-        Job k8sJob = cluster.job(id);
+        Job k8sJob = service.awaitOutcomeWritten(id);
         assertThat(k8sJob.getMetadata().getLabels())
                 .containsEntry("app.kubernetes.io/managed-by", "notebook-jobs")
                 .containsEntry("scheduler.jupyter.org/job-id", id)
@@ -140,7 +140,7 @@ class NotebookRunE2EIT extends ServiceE2ETest {
         // Outputs up to the failing cell were uploaded.
         assertThat(service.fileNames(id)).anyMatch(f -> f.matches("output/gated-.*\\.ipynb"));
 
-        Job k8sJob = cluster.job(id);
+        Job k8sJob = service.awaitOutcomeWritten(id);
         assertThat(k8sJob.getMetadata().getLabels()).containsEntry("scheduler.jupyter.org/status", "FAILED");
         assertThat(k8sJob.getStatus().getConditions())
                 .anyMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()));

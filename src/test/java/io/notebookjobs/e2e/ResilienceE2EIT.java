@@ -161,9 +161,7 @@ class ResilienceE2EIT extends ServiceE2ETest {
         assertThat(job.get("status_message")).isNull();
         assertThat(job.get("start_time")).as("start_time of %s", id).isNotNull();
         assertThat(job.get("end_time")).isNotNull();
-        Job k8sJob = service.await("the outcome written to " + id + "'s Job", Duration.ofSeconds(30),
-                () -> cluster.job(id),
-                j -> j.getMetadata().getAnnotations().containsKey("scheduler.jupyter.org/outcome"));
+        Job k8sJob = service.awaitOutcomeWritten(id);
         assertThat(k8sJob.getStatus().getConditions())
                 .anyMatch(c -> "Complete".equals(c.getType()) && "True".equals(c.getStatus()));
         assertThat(k8sJob.getMetadata().getAnnotations().get("scheduler.jupyter.org/outcome")).contains("\"COMPLETED\"");

@@ -36,7 +36,7 @@ class StopAndDeleteE2EIT extends ServiceE2ETest {
         assertThat(job.get("status_message")).isEqualTo("Stopped by the user.");
         assertThat(job.get("end_time")).isNotNull();
 
-        Job k8sJob = cluster.job(id);
+        Job k8sJob = service.awaitOutcomeWritten(id);
         assertThat(k8sJob.getSpec().getSuspend()).isTrue();
         assertThat(k8sJob.getMetadata().getAnnotations()).containsKey("scheduler.jupyter.org/stop-requested");
         assertThat(k8sJob.getMetadata().getAnnotations().get("scheduler.jupyter.org/outcome")).contains("\"STOPPED\"");
