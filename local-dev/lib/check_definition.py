@@ -37,7 +37,9 @@ def main():
         "runtime_environment_name": "default",
         "output_formats": ["ipynb"],
         "parameters": {"name": "'definition'", "count": 2},
-        "runtime_environment_parameters": {"cpu": "250m", "memory": "512Mi", "env.SAMPLE_GREETING": "Hi"},
+        # The group policy's custom profile (the local user is in cpsHPCAccess): small, no GPU.
+        "runtime_environment_parameters": {"profile": "custom", "cpu": "250m", "memory": "512Mi", "gpu": 0,
+                                           "env.SAMPLE_GREETING": "Hi"},
     }
     body, content_type = sample.multipart(
         {"job": ("application/json", json.dumps(definition).encode())},
@@ -46,8 +48,8 @@ def main():
     print(f"check-definition: created {definition_id}", file=sys.stderr)
 
     update = {"schedule": "30 4 * * *", "parameters": {"name": "'updated'", "count": 3},
-              "runtime_environment_parameters": {"cpu": "250m", "memory": "512Mi", "env.SAMPLE_GREETING": "Hello",
-                                                 "env.EXTRA": "1"}}
+              "runtime_environment_parameters": {"profile": "custom", "cpu": "250m", "memory": "512Mi", "gpu": 0,
+                                                 "env.SAMPLE_GREETING": "Hello", "env.EXTRA": "1"}}
     call("PATCH", f"{api}/job_definitions/{definition_id}", json.dumps(update).encode())
     call("PATCH", f"{api}/job_definitions/{definition_id}", json.dumps({"active": False}).encode())
     described = call("GET", f"{api}/job_definitions/{definition_id}")

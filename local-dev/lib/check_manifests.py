@@ -6,6 +6,7 @@ resources, configuration wiring, and per-overlay specifics. Used by local-dev/ch
 
 Prints one line per failed expectation and exits 1 if any failed.
 """
+import ipaddress
 import json
 import sys
 
@@ -13,15 +14,20 @@ import sys
 EXPECTED_RULES = {
     ("batch", "jobs"): {"create", "get", "list", "watch", "patch", "delete"},
     ("batch", "cronjobs"): {"create", "get", "list", "watch", "patch", "update", "delete"},
+    ("batch", "cronjobs/status"): {"update"},
     ("", "pods"): {"get", "list", "watch", "delete"},
     ("", "pods/log"): {"get"},
     ("", "events"): {"get", "list", "watch"},
     ("", "secrets"): {"create", "patch", "delete"},
+    ("coordination.k8s.io", "leases"): {"get", "create", "update"},
 }
 CLUSTER_SCOPED = {"ClusterRole", "ClusterRoleBinding", "Namespace", "PersistentVolume", "StorageClass",
                   "PriorityClass", "CustomResourceDefinition", "MutatingWebhookConfiguration",
                   "ValidatingWebhookConfiguration"}
 SERVICE_LABELS = {"app.kubernetes.io/name": "notebook-jobs", "app.kubernetes.io/component": "api"}
+# What every executor pod carries (JobManifests.labels) and the service's pods never do.
+EXECUTOR_LABELS = {"app.kubernetes.io/managed-by": "notebook-jobs"}
+METADATA_ADDRESS = ipaddress.ip_address("169.254.169.254")
 
 problems = []
 
@@ -135,10 +141,40 @@ def check_common(objs, namespace):
         expect(policy["spec"]["podSelector"].get("matchLabels") == SERVICE_LABELS, "NetworkPolicy selects the service's pods")
         expect(policy["spec"].get("policyTypes") == ["Ingress"], "NetworkPolicy restricts ingress")
 
+    check_executor_policy(find(objs, "NetworkPolicy", "notebook-jobs-executor"))
+
     pdb = find(objs, "PodDisruptionBudget", "notebook-jobs")
     expect(pdb is not None and pdb["spec"]["selector"].get("matchLabels") == SERVICE_LABELS,
            "PodDisruptionBudget selects the service's pods")
     return deployment, config, policy, pdb
+
+
+def check_executor_policy(policy):
+    """Executor pods' egress: DNS and everything else but the cloud metadata address."""
+    expect(policy is not None, "no NetworkPolicy notebook-jobs-executor")
+    if not policy:
+        return
+    spec = policy["spec"]
+    expect(spec["podSelector"].get("matchLabels") == EXECUTOR_LABELS,
+           "NetworkPolicy notebook-jobs-executor selects the executor pods (app.kubernetes.io/managed-by)")
+    expect(spec.get("policyTypes") == ["Egress"], "NetworkPolicy notebook-jobs-executor restricts egress")
+    rules = spec.get("egress", [])
+    expect(any(not r.get("to") and {"protocol": "UDP", "port": 53} in r.get("ports", []) for r in rules),
+           "executor pods may resolve names (port 53 to anywhere)")
+    for rule in rules:
+        if not rule.get("to"):
+            expect({p.get("port") for p in rule.get("ports", [])} == {53},
+                   "an egress rule open to every address may only open DNS")
+        for peer in rule.get("to", []):
+            block = peer.get("ipBlock")
+            if block and _covers_metadata(block):
+                expect(any(_covers_metadata({"cidr": e}) for e in block.get("except", [])),
+                       f"egress to {block['cidr']} must except {METADATA_ADDRESS}/32 (the cloud metadata service)")
+
+
+def _covers_metadata(block):
+    network = ipaddress.ip_network(block["cidr"], strict=False)
+    return network.version == 4 and METADATA_ADDRESS in network
 
 
 def main():
@@ -182,6 +218,21 @@ def main():
             expect("notebook-jobs.kube.gpu.node-selector." in json.dumps(props.get("data", {})),
                    "production sets a GPU node selector")
             expect(data.get("NOTEBOOK_JOBS_KUBE_GPU_TOLERATIONS"), "production sets the GPU tolerations")
+            expect(data.get("NOTEBOOK_JOBS_AUTH_MODE") == "jupyterhub" and data.get("NOTEBOOK_JOBS_AUTH_JUPYTERHUB_API_URL"),
+                   "production verifies users with JupyterHub (auth mode and hub API URL)")
+            expect(data.get("NOTEBOOK_JOBS_AUTH_ADMIN_GROUPS"), "production names its administrators' group")
+            pod = deployment["spec"]["template"]
+            expect(pod["metadata"].get("labels", {}).get("hub.jupyter.org/network-access-hub") == "true",
+                   "the service's pods may reach the hub through zero-to-jupyterhub's NetworkPolicy")
+            policy_file = next((e.get("value") for e in container.get("env", []) if e["name"] == "NOTEBOOK_JOBS_POLICY_FILE"), None)
+            mounts = {m["name"]: m["mountPath"] for m in container.get("volumeMounts", [])}
+            volumes = {v["name"]: v for v in pod["spec"]["volumes"]}
+            policy_map = volumes.get("policy", {}).get("configMap", {}).get("name")
+            expect(policy_file and mounts.get("policy") and policy_file.startswith(mounts["policy"] + "/"),
+                   "NOTEBOOK_JOBS_POLICY_FILE points into the mounted policy ConfigMap")
+            policy_cm = find(objs, "ConfigMap", policy_map) if policy_map else None
+            expect(policy_cm and policy_file and policy_file.rsplit("/", 1)[1] in policy_cm.get("data", {}),
+                   "the policy ConfigMap holds the file NOTEBOOK_JOBS_POLICY_FILE names")
     for p in problems:
         print(f"  {kind}: {p}")
     print(f"  {kind}: {len(objs)} objects checked, {len(problems)} problem(s)")

@@ -21,6 +21,9 @@ source "$LD_ROOT/local-dev/sim-cluster/lib/proc.sh"
 # collides with a `sim-cluster up` of the tests (16443-16450).
 : "${LOCAL_DEV_SIM_PORT_BASE:=27443}"
 : "${LOCAL_DEV_KIND_CLUSTER:=notebook-jobs}"
+# The local stack runs in auth mode none as one user; these are its groups in the group policy
+# (k8s/components/group-policy): the HPC group sees every profile.
+: "${LOCAL_DEV_GROUPS:=cpsHPCAccess}"
 : "${LOCAL_DEV_SAMPLE_TIMEOUT:=300}"
 : "${LOCAL_DEV_READY_TIMEOUT:=180}"
 # The executor's virtualenv for the process node; kept across `down` (it takes a minute to build).
@@ -153,12 +156,17 @@ finish_up() {
     echo "export NOTEBOOK_JOBS_URL=http://localhost:$LOCAL_DEV_PORT"
   } >"$LOCAL_DEV_STATE_DIR/env.sh"
 
+  # JupyterLab on the service (local-dev/lib/lab.sh; only local-dev/up sources it, without --no-lab).
+  [[ ${LD_START_LAB:-0} == 0 ]] || ensure_lab
   run_sample "http://localhost:$LOCAL_DEV_PORT" "$bucket" || rc=$?
   echo
   echo "=== Notebook Jobs local stack: $title ==="
   summary_lines "Cluster:" "$cluster"$'\n'"kubectl:  source $LOCAL_DEV_STATE_DIR/env.sh && kubectl -n $LD_NAMESPACE get jobs"
   summary_lines "Service:" "http://localhost:$LOCAL_DEV_PORT/scheduler  (OpenAPI /q/openapi, health /q/health/ready)"$'\n'"$service"
   summary_lines "S3:" "$s3"
+  if [[ ${LD_START_LAB:-0} == 1 ]]; then
+    summary_lines "JupyterLab:" "$(lab_url)"$'\n'"scheduler UI with our create form and the bridge to the service; log $LD_LAB_DIR/lab.log"
+  fi
   if [[ -n ${LD_SAMPLE_RESULT:-} ]]; then
     print_sample_summary "$LD_SAMPLE_RESULT" "$local_root"
   fi

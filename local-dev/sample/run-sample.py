@@ -86,7 +86,9 @@ def main():
         "runtime_environment_name": "default",
         "output_formats": ["ipynb", "html"],
         "parameters": {"name": repr(NAME), "count": COUNT},
-        "runtime_environment_parameters": {"cpu": "500m", "memory": "1Gi", "env.SAMPLE_GREETING": "Hello"},
+        # The group policy's custom profile (the local user is in cpsHPCAccess): small, no GPU.
+        "runtime_environment_parameters": {"profile": "custom", "cpu": "500m", "memory": "1Gi", "gpu": 0,
+                                           "env.SAMPLE_GREETING": "Hello"},
         "timeout_seconds": 600,
         "tags": ["local-dev", "sample"],
     }

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import nbformat
 
 from . import config as config_module
-from . import execution, export, parameters, side_effects, termination
+from . import execution, export, isolation, parameters, side_effects, termination
 from .errors import (
     EXIT_CELL_ERROR,
     EXIT_FORMAT,
@@ -77,6 +77,9 @@ def run(environ) -> int:
     # Decided before the workspace changes the environment: values to keep out of every text.
     redact = termination.Redactor(environ)
     _configure_logging(redact)
+    # First, before any child exists: the kernel must not read our environment or memory.
+    if not isolation.make_undumpable():
+        log.warning("Could not make the executor non-dumpable: the notebook may be able to read its environment")
     termination_log = config_module.termination_log_path(environ)
     sigterm = _Sigterm(termination_log)
     sigterm.install()
@@ -104,6 +107,8 @@ def _run_job(environ, started: float, sigterm: "_Sigterm") -> tuple[int, str]:
     workspace.apply_to(os.environ)
     export.use_bundled_pandoc(os.environ)
     storage = _storage(cfg)
+    if storage.holds_static_keys():
+        isolation.forget_static_keys(os.environ)
     inputs = _prepare_inputs(cfg, storage, workspace)
 
     os.chdir(workspace.input_dir)

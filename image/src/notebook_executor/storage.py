@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import boto3
+import botocore.credentials
 import botocore.exceptions
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config as BotoConfig
@@ -51,6 +52,8 @@ class Storage:
         self.endpoint = _display_endpoint(settings.endpoint_url)
         session = boto3.session.Session()
         region = settings.region or session.region_name or "us-east-1"
+        # The same object the client signs with: the session resolves credentials once.
+        self._credentials = session.get_credentials()
         self.client = session.client(
             "s3",
             endpoint_url=settings.endpoint_url,
@@ -62,6 +65,16 @@ class Storage:
                 max_pool_connections=CONCURRENT_FILES * TRANSFER_CONFIG.max_concurrency,
                 s3={"addressing_style": "path" if settings.path_style else "virtual"},
             ),
+        )
+
+    def holds_static_keys(self) -> bool:
+        """True when the client took fixed keys from the environment and never reads it again."""
+        credentials = self._credentials
+        return (
+            credentials is not None
+            and credentials.method == "env"
+            # With AWS_CREDENTIAL_EXPIRATION botocore refreshes from the environment.
+            and not isinstance(credentials, botocore.credentials.RefreshableCredentials)
         )
 
     def url(self, key: str) -> str:

@@ -23,9 +23,12 @@ c.HistoryAccessor.enabled = False
 c.IPKernelApp.log_level = "ERROR"
 """
 
-# Credentials the executor needs for its own S3 transfers. The notebook has no business with
-# them: they give access to every job's files in the bucket.
-EXECUTOR_ONLY_VARIABLES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# The executor's storage access stays with the executor: every AWS_ variable (static keys, and
+# the pointers to other credentials: IRSA's AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE, EKS
+# Pod Identity's AWS_CONTAINER_*, profiles and config files) and the S3 settings. They give
+# access to every job's files in the bucket. User variables can never use these prefixes (the
+# service rejects them), so nothing the user asked for is lost.
+EXECUTOR_ONLY_PREFIXES = ("AWS_", "NBJ_S3_")
 
 
 @dataclass(frozen=True)
@@ -75,5 +78,10 @@ class Workspace:
 
 
 def kernel_environment(environ: MutableMapping[str, str]) -> dict[str, str]:
-    """The environment the notebook's kernel starts with: ours minus the storage credentials."""
-    return {name: value for name, value in environ.items() if name not in EXECUTOR_ONLY_VARIABLES}
+    """The environment the notebook's kernel starts with: ours minus the storage access."""
+    return {name: value for name, value in environ.items() if not _executor_only(name)}
+
+
+def _executor_only(name: str) -> bool:
+    # Upper-cased: botocore reads only upper-case names, but a variant must not slip through.
+    return name.upper().startswith(EXECUTOR_ONLY_PREFIXES)

@@ -1,23 +1,23 @@
 package io.notebookjobs.api;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.RequestScoped;
 
-import io.notebookjobs.config.NotebookJobsConfig;
+import io.notebookjobs.identity.Caller;
 
-/**
- * Who is asking. Until authentication exists every request acts as the configured default
- * owner; every read and write is already scoped by this, so adding identities changes only here.
- */
-@ApplicationScoped
+/** The caller of the current request, set by {@link AuthFilter} before any resource method runs. */
+@RequestScoped
 public class CurrentUser {
 
-    private final String defaultOwner;
+    private Caller caller;
 
-    public CurrentUser(NotebookJobsConfig config) {
-        this.defaultOwner = config.defaultOwner();
+    void set(Caller caller) {
+        this.caller = caller;
     }
 
-    public String name() {
-        return defaultOwner;
+    public Caller caller() {
+        if (caller == null) {
+            throw new IllegalStateException("no caller: the authentication filter did not run for this request");
+        }
+        return caller;
     }
 }

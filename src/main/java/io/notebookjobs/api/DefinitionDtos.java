@@ -68,7 +68,8 @@ public final class DefinitionDtos {
             List<String> packagedFiles,
             long timeoutSeconds,
             int maxRetries,
-            Long nextRunTime) {
+            Long nextRunTime,
+            String owner) {
     }
 
     public record CreateJobDefinitionResponse(String jobDefinitionId) {

@@ -70,7 +70,8 @@ public class DefinitionsResource {
             @QueryParam("create_time") String createTime,
             @QueryParam("sort_by") List<String> sortBy,
             @QueryParam("max_items") String maxItems,
-            @QueryParam("next_token") String nextToken) {
+            @QueryParam("next_token") String nextToken,
+            @QueryParam("owner") String owner) {
         Optional<String> namePrefix = QueryParams.text(name);
         List<String> wantedTags = QueryParams.values(tags);
         Optional<Long> createdFrom = QueryParams.number("create_time", createTime);
@@ -78,7 +79,7 @@ public class DefinitionsResource {
         Integer limit = QueryParams.count("max_items", maxItems).orElse(null);
 
         List<DefinitionView> matching = new ArrayList<>();
-        for (DefinitionView view : definitions.list(user.name())) {
+        for (DefinitionView view : definitions.list(user.caller(), QueryParams.text(owner))) {
             DefinitionRecord r = view.record();
             if (namePrefix.isPresent() && !r.name().startsWith(namePrefix.get())) {
                 continue;
@@ -105,7 +106,7 @@ public class DefinitionsResource {
             throw ApiException.badRequest("body", "a CreateJobDefinition JSON object is required");
         }
         return new CreateJobDefinitionResponse(
-                definitions.create(user.name(), request, new JobInput.InBucket(request.inputUri())));
+                definitions.create(user.caller(), request, new JobInput.InBucket(request.inputUri())));
     }
 
     @POST
@@ -117,14 +118,14 @@ public class DefinitionsResource {
             @RestForm("input") FileUpload input,
             @RestForm("files") List<FileUpload> files) {
         CreateJobDefinition request = Multipart.json(json, jobPart, CreateJobDefinition.class, "CreateJobDefinition");
-        return new CreateJobDefinitionResponse(definitions.create(user.name(), request, Multipart.upload(input, files)));
+        return new CreateJobDefinitionResponse(definitions.create(user.caller(), request, Multipart.upload(input, files)));
     }
 
     @GET
     @Path("/{job_definition_id}")
     @Operation(summary = "Describe a job definition")
     public DescribeJobDefinition get(@PathParam("job_definition_id") String id) {
-        return describe(definitions.get(user.name(), id));
+        return describe(definitions.get(user.caller(), id));
     }
 
     @PATCH
@@ -138,7 +139,7 @@ public class DefinitionsResource {
         }
         JobInput input = update.inputUri() == null || update.inputUri().isBlank() ? null
                 : new JobInput.InBucket(update.inputUri());
-        definitions.update(user.name(), id, update, input);
+        definitions.update(user.caller(), id, update, input);
         return Response.noContent().build();
     }
 
@@ -151,7 +152,7 @@ public class DefinitionsResource {
             @RestForm("input") FileUpload input,
             @RestForm("files") List<FileUpload> files) {
         UpdateJobDefinition update = Multipart.json(json, jobPart, UpdateJobDefinition.class, "UpdateJobDefinition");
-        definitions.update(user.name(), id, update, input == null ? null : Multipart.upload(input, files));
+        definitions.update(user.caller(), id, update, input == null ? null : Multipart.upload(input, files));
         return Response.noContent().build();
     }
 
@@ -159,7 +160,7 @@ public class DefinitionsResource {
     @Path("/{job_definition_id}")
     @Operation(summary = "Delete a job definition with all its runs and their files")
     public Response delete(@PathParam("job_definition_id") String id) {
-        definitions.delete(user.name(), id);
+        definitions.delete(user.caller(), id);
         return Response.noContent().build();
     }
 
@@ -168,7 +169,7 @@ public class DefinitionsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Run a job definition now; given parameters replace the definition's for this run")
     public CreateJobResponse runNow(@PathParam("job_definition_id") String id, RunNow request) {
-        return new CreateJobResponse(definitions.runNow(user.name(), id, request == null ? null : request.parameters()));
+        return new CreateJobResponse(definitions.runNow(user.caller(), id, request == null ? null : request.parameters()));
     }
 
     private DescribeJobDefinition describe(DefinitionView view) {
@@ -176,6 +177,6 @@ public class DefinitionsResource {
         return new DescribeJobDefinition(r.jobDefinitionId(), r.name(), r.inputFilename(), r.runtimeEnvironmentName(),
                 r.runtimeEnvironmentParameters(), r.outputFormats(), r.parameters(), r.tags(), r.computeType(),
                 r.schedule(), r.timezone(), r.createTime(), r.updateTime(), view.active(), r.packageInputFolder(),
-                r.packagedFiles(), r.timeoutSeconds(), r.maxRetries(), definitions.nextRunTime(view).orElse(null));
+                r.packagedFiles(), r.timeoutSeconds(), r.maxRetries(), definitions.nextRunTime(view).orElse(null), r.owner());
     }
 }

@@ -3,7 +3,10 @@ package io.notebookjobs.api;
 import java.util.List;
 import java.util.Map;
 
-/** DescribeJob of the jupyter-scheduler contract: nulls are left out, lists are always present. */
+/**
+ * DescribeJob of the jupyter-scheduler contract: nulls are left out, lists are always present.
+ * {@code owner} is ours (administrators see everyone's jobs); the UI ignores it.
+ */
 public record DescribeJob(
         String jobId,
         String name,
@@ -28,7 +31,8 @@ public record DescribeJob(
         String statusMessage,
         boolean downloaded,
         Long timeoutSeconds,
-        Integer maxRetries) {
+        Integer maxRetries,
+        String owner) {
 
     /** An entry of {@code job_files}: one per output format, the input, and packaged files. */
     public record JobFile(String displayName, String fileFormat, String filePath) {

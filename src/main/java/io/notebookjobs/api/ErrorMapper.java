@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.notebookjobs.api.Responses.ErrorResponse;
+import io.notebookjobs.identity.IdentityException;
 import io.notebookjobs.storage.StorageException;
 
 /**
@@ -30,6 +31,19 @@ public class ErrorMapper {
     @ServerExceptionMapper
     public Response api(ApiException e) {
         return respond(e.status(), e.getMessage());
+    }
+
+    /** 401 tells the client to sign in (the header names the scheme); 503 is the identity provider being away. */
+    static Response identity(IdentityException e) {
+        if (e.kind() == IdentityException.Kind.UNAVAILABLE) {
+            return respond(503, e.getMessage());
+        }
+        return Response.fromResponse(respond(401, e.getMessage())).header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response identityFailed(IdentityException e) {
+        return identity(e);
     }
 
     @ServerExceptionMapper

@@ -43,7 +43,8 @@ public final class JobDescriptions {
                 view.state().message(),
                 false,
                 r.timeoutSeconds() > 0 ? r.timeoutSeconds() : null,
-                r.maxRetries());
+                r.maxRetries(),
+                r.owner());
     }
 
     /**

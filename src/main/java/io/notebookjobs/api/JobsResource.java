@@ -79,7 +79,8 @@ public class JobsResource {
     @GET
     @Path("/jobs")
     @Operation(summary = "List jobs", description = "Filters combine; `name` is a prefix; every `tags` value must match; "
-            + "`start_time` is milliseconds, inclusive. `sort_by` is repeatable: desc(field), asc(field) or field.")
+            + "`start_time` is milliseconds, inclusive. `sort_by` is repeatable: desc(field), asc(field) or field. "
+            + "Users see their own jobs; administrators everyone's, or one user's with `owner`.")
     public ListJobsResponse list(
             @QueryParam("job_definition_id") String jobDefinitionId,
             @QueryParam("status") String status,
@@ -88,7 +89,8 @@ public class JobsResource {
             @QueryParam("start_time") String startTime,
             @QueryParam("sort_by") List<String> sortBy,
             @QueryParam("max_items") String maxItems,
-            @QueryParam("next_token") String nextToken) {
+            @QueryParam("next_token") String nextToken,
+            @QueryParam("owner") String owner) {
         Optional<String> definition = QueryParams.text(jobDefinitionId);
         Optional<JobStatus> wantedStatus = QueryParams.status(status);
         Optional<String> namePrefix = QueryParams.text(name);
@@ -98,7 +100,7 @@ public class JobsResource {
         Integer limit = QueryParams.count("max_items", maxItems).orElse(null);
 
         List<JobView> matching = new ArrayList<>();
-        for (JobView view : jobs.list(user.name())) {
+        for (JobView view : jobs.list(user.caller(), QueryParams.text(owner))) {
             if (definition.isPresent() && !definition.get().equals(view.record().jobDefinitionId())) {
                 continue;
             }
@@ -132,7 +134,7 @@ public class JobsResource {
         if (request == null) {
             throw ApiException.badRequest("body", "a CreateJob JSON object is required");
         }
-        return new CreateJobResponse(jobs.create(user.name(), request, new JobInput.InBucket(request.inputUri())));
+        return new CreateJobResponse(jobs.create(user.caller(), request, new JobInput.InBucket(request.inputUri())));
     }
 
     @POST
@@ -148,22 +150,23 @@ public class JobsResource {
             @RestForm("files") List<FileUpload> files) {
         CreateJob request = Multipart.json(json, jobPart, CreateJob.class, "CreateJob");
         JobInput.Upload upload = Multipart.upload(input, files);
-        return new CreateJobResponse(jobs.create(user.name(), request, upload));
+        return new CreateJobResponse(jobs.create(user.caller(), request, upload));
     }
 
     @GET
     @Path("/jobs/count")
-    @Operation(summary = "Count jobs with a status (default IN_PROGRESS)")
-    public CountJobsResponse count(@QueryParam("status") String status) {
+    @Operation(summary = "Count jobs with a status (default IN_PROGRESS); administrators count everyone's, or one owner's")
+    public CountJobsResponse count(@QueryParam("status") String status, @QueryParam("owner") String owner) {
         JobStatus wanted = QueryParams.status(status).orElse(JobStatus.IN_PROGRESS);
-        return new CountJobsResponse(jobs.list(user.name()).stream().filter(v -> v.status() == wanted).count());
+        return new CountJobsResponse(jobs.list(user.caller(), QueryParams.text(owner)).stream()
+                .filter(v -> v.status() == wanted).count());
     }
 
     @GET
     @Path("/jobs/{job_id}")
     @Operation(summary = "Describe a job")
     public DescribeJob get(@PathParam("job_id") String jobId) {
-        return JobDescriptions.describe(jobs.get(user.name(), jobId));
+        return JobDescriptions.describe(jobs.get(user.caller(), jobId));
     }
 
     @PATCH
@@ -181,12 +184,12 @@ public class JobsResource {
             }
         }
         if (update.name() != null || update.computeType() != null) {
-            jobs.rename(user.name(), jobId, update.name(), update.computeType());
+            jobs.rename(user.caller(), jobId, update.name(), update.computeType());
         }
         if (update.status() != null) {
-            jobs.stop(user.name(), jobId);
+            jobs.stop(user.caller(), jobId);
         } else if (update.name() == null && update.computeType() == null) {
-            jobs.get(user.name(), jobId);
+            jobs.get(user.caller(), jobId);
         }
         return Response.noContent().build();
     }
@@ -195,7 +198,7 @@ public class JobsResource {
     @Path("/jobs/{job_id}")
     @Operation(summary = "Delete a job: stop it, remove its files and its Kubernetes Job")
     public Response delete(@PathParam("job_id") String jobId) {
-        jobs.delete(user.name(), jobId);
+        jobs.delete(user.caller(), jobId);
         return Response.noContent().build();
     }
 
@@ -204,7 +207,7 @@ public class JobsResource {
     @Operation(summary = "Delete several jobs; unknown ids are skipped")
     public Response deleteMany(@QueryParam("job_id") List<String> jobIds) {
         for (String id : QueryParams.values(jobIds)) {
-            jobs.deleteIfPresent(user.name(), id);
+            jobs.deleteIfPresent(user.caller(), id);
         }
         return Response.noContent().build();
     }
@@ -213,7 +216,7 @@ public class JobsResource {
     @Path("/jobs/{job_id}/download_files")
     @Operation(summary = "No-op kept for the contract: the JupyterLab bridge copies outputs into the workspace")
     public Response downloadFiles(@PathParam("job_id") String jobId, @QueryParam("redownload") String redownload) {
-        jobs.get(user.name(), jobId);
+        jobs.get(user.caller(), jobId);
         return Response.noContent().build();
     }
 
@@ -221,7 +224,7 @@ public class JobsResource {
     @Path("/jobs/{job_id}/files")
     @Operation(summary = "List a job's input, output and side-effect files in the bucket")
     public ListFilesResponse files(@PathParam("job_id") String jobId) {
-        JobView view = jobs.get(user.name(), jobId);
+        JobView view = jobs.get(user.caller(), jobId);
         JobPaths paths = jobs.paths(view);
         Map<String, String> formatsByName = outputFormatsByFileName(view);
         List<JobFileEntry> entries = new ArrayList<>();
@@ -245,7 +248,7 @@ public class JobsResource {
     @Produces(MediaType.WILDCARD)
     @Operation(summary = "Download one of a job's files (or be redirected to a short-lived presigned URL)")
     public Response file(@PathParam("job_id") String jobId, @PathParam("path") String path) {
-        JobView view = jobs.get(user.name(), jobId);
+        JobView view = jobs.get(user.caller(), jobId);
         JobPaths paths = jobs.paths(view);
         String key = keyOf(paths, path);
         ObjectStore.StoredObject object = store.head(key)

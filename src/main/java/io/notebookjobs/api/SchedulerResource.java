@@ -16,7 +16,13 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.notebookjobs.api.Responses.OutputFormatOption;
 import io.notebookjobs.api.Responses.RuntimeEnvironment;
 import io.notebookjobs.api.Responses.SchedulerConfig;
-import io.notebookjobs.config.NotebookJobsConfig;
+import io.notebookjobs.identity.Caller;
+import io.notebookjobs.jobs.JobValidation;
+import io.notebookjobs.jobs.ResourcePolicy;
+import io.notebookjobs.model.Quantity;
+import io.notebookjobs.policy.Grants;
+import io.notebookjobs.policy.Limits;
+import io.notebookjobs.policy.Profile;
 import io.notebookjobs.notebook.OutputFormat;
 
 /** What the UI asks at start-up: which features work and which environments exist. */
@@ -50,10 +56,12 @@ public class SchedulerResource {
         SUPPORTED_FEATURES = java.util.Collections.unmodifiableMap(features);
     }
 
-    private final NotebookJobsConfig config;
+    private final JobValidation validation;
+    private final CurrentUser user;
 
-    public SchedulerResource(NotebookJobsConfig config) {
-        this.config = config;
+    public SchedulerResource(JobValidation validation, CurrentUser user) {
+        this.validation = validation;
+        this.user = user;
     }
 
     @GET
@@ -65,15 +73,61 @@ public class SchedulerResource {
 
     @GET
     @Path("/runtime_environments")
-    @Operation(summary = "Environments jobs can run in: each is an executor image")
+    @Operation(summary = "Environments the caller's profiles can run: each is an executor image")
     public List<RuntimeEnvironment> runtimeEnvironments() {
         List<OutputFormatOption> formats = Arrays.stream(OutputFormat.values())
                 .map(f -> new OutputFormatOption(f.id(), f.label()))
                 .toList();
-        return config.environments().entrySet().stream()
-                .sorted(Map.Entry.comparingByKey())
-                .map(e -> new RuntimeEnvironment(e.getKey(), e.getKey(), e.getValue().description(), List.of("ipynb"),
-                        formats, Map.of("image", e.getValue().image()), List.of(), null, false))
+        return validation.environments(user.caller()).stream()
+                .map(e -> new RuntimeEnvironment(e.name(), e.name(), e.description(), List.of("ipynb"), formats,
+                        e.metadata(), List.of(), null, false))
                 .toList();
+    }
+
+    @GET
+    @Path("/profiles")
+    @Operation(summary = "The caller's profiles, default profile and limits, as the create form shows them",
+            description = "No profiles without a group policy: then CPU, memory and GPU are free within `limits`.")
+    public ProfilesResponse profiles() {
+        Caller caller = user.caller();
+        Grants grants = validation.grants(caller);
+        ResourcePolicy service = validation.policy();
+        Limits limits = grants.limits();
+        List<ProfileOption> profiles = grants.profiles().stream().map(p -> new ProfileOption(p.name(), p.displayName(),
+                p.description(), p.cpu().map(Quantity::text).orElse(null), p.memory().map(Quantity::text).orElse(null),
+                p.gpu().orElse(null), p.images(), p.environments(), p.custom(),
+                p.overridable().stream().map(Profile.Field::key).toList())).toList();
+        List<String> registries = limits.imageRules().stream().flatMap(r -> r.registries().stream()).distinct().toList();
+        ProfileLimits effective = new ProfileLimits(
+                smaller(limits.maxCpu(), service.maxCpu()).text(),
+                smaller(limits.maxMemory(), service.maxMemory()).text(),
+                Math.min(limits.maxGpu().orElse(service.maxGpu()), service.maxGpu()),
+                limits.customImages(),
+                limits.imageRules().stream().findFirst().map(r -> r.pattern().pattern()).orElse(null),
+                registries,
+                service.maxTimeout().toSeconds(),
+                service.maxRetries());
+        return new ProfilesResponse(profiles, grants.defaultProfile().orElse(null), effective,
+                new ProfileUser(caller.name(), caller.admin(), caller.groups().stream().sorted().toList()));
+    }
+
+    private static Quantity smaller(java.util.Optional<Quantity> group, Quantity service) {
+        return group.filter(g -> g.compareTo(service) < 0).orElse(service);
+    }
+
+    public record ProfilesResponse(List<ProfileOption> profiles, String defaultProfile, ProfileLimits limits,
+            ProfileUser user) {
+    }
+
+    public record ProfileOption(String name, String displayName, String description, String cpu, String memory,
+            Integer gpu, List<String> images, List<String> environments, boolean custom, List<String> overridable) {
+    }
+
+    /** The largest values a request may choose itself; {@code image_pattern} is the first rule's. */
+    public record ProfileLimits(String maxCpu, String maxMemory, int maxGpu, boolean customImage, String imagePattern,
+            List<String> allowedRegistries, long maxTimeoutSeconds, int maxRetries) {
+    }
+
+    public record ProfileUser(String name, boolean admin, List<String> groups) {
     }
 }

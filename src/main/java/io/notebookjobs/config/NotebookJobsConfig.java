@@ -31,15 +31,99 @@ public interface NotebookJobsConfig {
 
     Retention retention();
 
+    Auth auth();
+
+    Policy policy();
+
+    Inputs inputs();
+
+    Catalogue catalogue();
+
     /** Runtime environments offered to users; the key is the environment's name. */
     Map<String, Environment> environments();
 
     /**
-     * Owner of every job until authentication exists: all reads and writes are scoped to this
-     * user.
+     * Owner of every request in auth mode {@code none}; jobs made before identity existed belong
+     * to it.
      */
     @WithDefault("anonymous")
     String defaultOwner();
+
+    interface Auth {
+        /** none, jupyterhub or oidc ({@link io.notebookjobs.identity.AuthMode}). */
+        @WithDefault("none")
+        String mode();
+
+        /** Members of any of these groups see and manage every user's jobs and definitions. */
+        Optional<List<String>> adminGroups();
+
+        /** Groups of the default owner in mode none (they decide its profiles and limits). */
+        Optional<List<String>> defaultGroups();
+
+        JupyterHub jupyterhub();
+
+        Oidc oidc();
+    }
+
+    interface JupyterHub {
+        /** The hub's API, e.g. http://hub:8081/hub/api; JUPYTERHUB_API_URL when the hub runs the service. */
+        Optional<String> apiUrl();
+
+        /** A token must carry this scope (or the unfiltered access:services) to be accepted. */
+        @WithDefault("access:services!service=notebook-jobs")
+        String scope();
+
+        /** How long a verified token is trusted without asking the hub again; a revoked token works that long. */
+        @WithDefault("5m")
+        Duration cacheTtl();
+
+        /** Most tokens remembered at once. */
+        @WithDefault("10000")
+        int cacheSize();
+
+        /** Longest a call to the hub may take. */
+        @WithDefault("5s")
+        Duration timeout();
+    }
+
+    interface Oidc {
+        /** Claim holding the user name. */
+        @WithDefault("preferred_username")
+        String usernameClaim();
+
+        /** Claim holding the groups (a list or one string; a path like realm_access/roles reaches into objects). */
+        @WithDefault("groups")
+        String groupsClaim();
+    }
+
+    interface Policy {
+        /** The group policy (YAML). Empty: no profiles, the resource maxima above for everyone, no custom images. */
+        Optional<String> file();
+    }
+
+    interface Inputs {
+        /**
+         * Where a user's notebooks in the bucket may be (relative to the service's prefix);
+         * {@code input_uri} may name nothing else. {user} is the caller's name.
+         */
+        @WithDefault("users/{user}/")
+        String userArea();
+    }
+
+    interface Catalogue {
+        /** An HTTP endpoint listing the images users may run; replaces the configured environments. */
+        Optional<String> url();
+
+        /** How long its answer is used before asking again. */
+        @WithDefault("5m")
+        Duration cacheTtl();
+
+        /** Image of an entry without one: {name} is the entry's name, e.g. registry.example.com/library/{name}:latest. */
+        Optional<String> imageTemplate();
+
+        @WithDefault("10s")
+        Duration timeout();
+    }
 
     interface S3 {
         /** Bucket holding every job's inputs and outputs. */
@@ -117,6 +201,14 @@ public interface NotebookJobsConfig {
         @WithDefault("60s")
         Duration informerSyncTimeout();
 
+        /**
+         * A Job or CronJob still marked as being created this long after its create began was
+         * left by a create that died half-way (the service crashed, the API server went away):
+         * the leader deletes it, and its Secret goes with it. A create takes well under a second.
+         */
+        @WithDefault("2m")
+        Duration abandonedCreateAfter();
+
         /** Longest a write waits to be seen by the informer cache, so a read after it sees it. */
         @WithDefault("10s")
         Duration cacheWaitTimeout();
@@ -135,6 +227,31 @@ public interface NotebookJobsConfig {
         Map<String, String> nodeSelector();
 
         Gpu gpu();
+
+        LeaderElection leaderElection();
+    }
+
+    /** One replica leads (a Lease): it writes outcomes, enforces the scheduling timeout and sweeps. */
+    interface LeaderElection {
+        /** Off only for a single replica that must not need the Lease rights. */
+        @WithDefault("true")
+        boolean enabled();
+
+        @WithDefault("notebook-jobs-leader")
+        String leaseName();
+
+        /**
+         * How long a lease lasts unrenewed: a dead leader is replaced after this plus one retry
+         * period (with fabric8's jitter, up to 2.2 of them), so within 15 s with the defaults.
+         */
+        @WithDefault("10s")
+        Duration leaseDuration();
+
+        @WithDefault("8s")
+        Duration renewDeadline();
+
+        @WithDefault("2s")
+        Duration retryPeriod();
     }
 
     interface Gpu {
@@ -209,6 +326,14 @@ public interface NotebookJobsConfig {
         /** Most files a packaged folder may contain. */
         @WithDefault("2000")
         int maxPackagedFiles();
+
+        /**
+         * Most uploads (multipart creates and updates) a replica receives at once; more get a 503
+         * to retry. Bodies are spooled to /tmp, so its volume must hold this many times
+         * max-upload-size.
+         */
+        @WithDefault("4")
+        int maxConcurrentUploads();
     }
 
     interface Definitions {
@@ -231,6 +356,17 @@ public interface NotebookJobsConfig {
         /** How often old jobs are looked for. */
         @WithDefault("10m")
         Duration sweepInterval();
+
+        /**
+         * Files in S3 of a job or definition that has no Kubernetes object (a create that
+         * crashed before its Job, a Job deleted by hand) are removed once they are this old.
+         */
+        @WithDefault("1h")
+        Duration orphanedFilesAfter();
+
+        /** How often the bucket is looked at for such files. */
+        @WithDefault("1h")
+        Duration orphanSweepInterval();
     }
 
     interface Environment {

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.notebookjobs.jobs.JobRecord;
+import io.notebookjobs.model.PodProfile;
 
 /**
  * A job definition, stored as JSON in its CronJob's {@code scheduler.jupyter.org/job-definition-data}
@@ -11,6 +12,7 @@ import io.notebookjobs.jobs.JobRecord;
  * schedule and Job template, in one write guarded by the CronJob's resource version.
  *
  * @param inputPrefix where the current version of the input is staged, relative to the root prefix
+ * @param pod what the group policy allowed for the runs' pods; null for definitions made without one
  */
 public record DefinitionRecord(
         String jobDefinitionId,
@@ -32,7 +34,8 @@ public record DefinitionRecord(
         long timeoutSeconds,
         int maxRetries,
         String scriptExtension,
-        String inputPrefix) {
+        String inputPrefix,
+        PodProfile pod) {
 
     public DefinitionRecord {
         runtimeEnvironmentParameters = runtimeEnvironmentParameters == null ? Map.of() : runtimeEnvironmentParameters;
@@ -46,6 +49,6 @@ public record DefinitionRecord(
     public JobRecord runTemplate() {
         return new JobRecord(null, name, owner, inputFilename, runtimeEnvironmentName, runtimeEnvironmentParameters,
                 outputFormats, parameters, tags, computeType, null, jobDefinitionId, null, packageInputFolder,
-                packagedFiles, null, timeoutSeconds, maxRetries, scriptExtension, inputPrefix);
+                packagedFiles, null, timeoutSeconds, maxRetries, scriptExtension, inputPrefix, pod);
     }
 }

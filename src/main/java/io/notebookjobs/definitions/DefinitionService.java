@@ -16,6 +16,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -23,20 +24,20 @@ import io.notebookjobs.api.ApiException;
 import io.notebookjobs.api.DefinitionDtos.CreateJobDefinition;
 import io.notebookjobs.api.DefinitionDtos.UpdateJobDefinition;
 import io.notebookjobs.config.NotebookJobsConfig;
+import io.notebookjobs.identity.Caller;
 import io.notebookjobs.jobs.InputStaging;
 import io.notebookjobs.jobs.JobFields;
 import io.notebookjobs.jobs.JobInput;
-import io.notebookjobs.jobs.JobRecord;
 import io.notebookjobs.jobs.JobService;
 import io.notebookjobs.jobs.JobValidation;
 import io.notebookjobs.jobs.RunSettings;
 import io.notebookjobs.jobs.RuntimeParameters;
 import io.notebookjobs.jobs.ValidatedJob;
 import io.notebookjobs.kube.AnnotationJson;
+import io.notebookjobs.kube.CreateMark;
 import io.notebookjobs.kube.DefinitionManifests;
 import io.notebookjobs.kube.JobCache;
 import io.notebookjobs.kube.JobManifests;
-import io.notebookjobs.kube.JobStateMapper;
 import io.notebookjobs.kube.JobWriter;
 import io.notebookjobs.storage.JobPaths;
 import io.notebookjobs.storage.ObjectStore;
@@ -61,11 +62,12 @@ public class DefinitionService {
     private final DefinitionManifests manifests;
     private final JobService jobs;
     private final ObjectStore store;
+    private final InputVersions inputs;
     private final Clock clock;
 
     public DefinitionService(NotebookJobsConfig config, JobValidation validation, InputStaging staging, JobCache cache,
             JobWriter writer, JobManifests jobManifests, DefinitionManifests manifests, JobService jobs,
-            ObjectStore store, Clock clock) {
+            ObjectStore store, InputVersions inputs, Clock clock) {
         this.config = config;
         this.validation = validation;
         this.staging = staging;
@@ -75,27 +77,36 @@ public class DefinitionService {
         this.manifests = manifests;
         this.jobs = jobs;
         this.store = store;
+        this.inputs = inputs;
         this.clock = clock;
     }
 
     // ---- reads
 
-    public List<DefinitionView> list(String owner) {
+    /** The caller's definitions; an administrator's are everyone's, or one owner's with the filter. */
+    public List<DefinitionView> list(Caller caller, Optional<String> owner) {
+        owner.ifPresent(o -> JobService.checkOwnerFilter(caller, o));
+        List<CronJob> cronJobs = owner.isPresent() ? cache.definitionsByOwner(owner.get())
+                : caller.admin() ? cache.definitions() : cache.definitionsByOwner(caller.name());
         List<DefinitionView> views = new ArrayList<>();
-        for (CronJob cronJob : cache.definitionsByOwner(owner)) {
-            view(cronJob).ifPresent(views::add);
+        for (CronJob cronJob : cronJobs) {
+            view(cronJob).filter(v -> caller.maySee(v.record().owner())).ifPresent(views::add);
         }
         return views;
     }
 
-    public DefinitionView get(String owner, String definitionId) {
+    /** The caller's definition (any for an administrator); another user's is a 404. */
+    public DefinitionView get(Caller caller, String definitionId) {
         return cache.definitionById(definitionId)
                 .flatMap(this::view)
-                .filter(v -> owner.equals(v.record().owner()))
+                .filter(v -> caller.maySee(v.record().owner()))
                 .orElseThrow(() -> ApiException.notFound("No job definition with id " + definitionId));
     }
 
     private Optional<DefinitionView> view(CronJob cronJob) {
+        if (CreateMark.isCreating(cronJob)) {
+            return Optional.empty(); // its create has not answered yet (or died half-way)
+        }
         return cache.definitionRecord(cronJob)
                 .map(record -> new DefinitionView(cronJob, record, !Boolean.TRUE.equals(cronJob.getSpec().getSuspend())));
     }
@@ -111,10 +122,11 @@ public class DefinitionService {
 
     // ---- create
 
-    public String create(String owner, CreateJobDefinition request, JobInput input) {
-        ValidatedJob job = validation.validate(request);
+    public String create(Caller caller, CreateJobDefinition request, JobInput input) {
+        String owner = caller.name();
+        ValidatedJob job = validation.validate(request, caller, owner);
         Schedule schedule = Schedule.parse(request.schedule(), request.timezone());
-        InputStaging.StagedInput staged = staging.check(request.inputFilename(), request.inputUri(), input,
+        InputStaging.StagedInput staged = staging.check(owner, request.inputFilename(), request.inputUri(), input,
                 job.packageInputFolder());
         String id = UUID.randomUUID().toString();
         long now = clock.millis();
@@ -122,7 +134,7 @@ public class DefinitionService {
                 job.settings().echo(), job.outputFormats(), job.parameters(), job.tags(), job.computeType(),
                 schedule.expression(), schedule.zone().getId(), job.packageInputFolder(), staged.packagedFiles(), now, now,
                 job.settings().timeout().toSeconds(), job.settings().maxRetries(), staged.notebook().scriptExtension(),
-                inputVersionPrefix(id, now));
+                inputVersionPrefix(id, now), job.settings().pod().stored());
         checkRecordSize(record);
         boolean active = request.active() == null || request.active();
         try {
@@ -150,24 +162,25 @@ public class DefinitionService {
     /**
      * Applies a partial update to the definition and its CronJob (schedule, time zone, pause,
      * and the Job template the next run is made from). A new input is staged first under a new
-     * version; the old version goes once no unfinished run still reads it.
+     * version; the old one stays as long as a run in the history references it ({@link InputVersions}).
      *
      * @param newInput a new notebook (and folder), or null to keep the current one
      */
-    public void update(String owner, String definitionId, UpdateJobDefinition update, JobInput newInput) {
-        DefinitionView current = get(owner, definitionId);
+    public void update(Caller caller, String definitionId, UpdateJobDefinition update, JobInput newInput) {
+        DefinitionView current = get(caller, definitionId);
+        String owner = current.record().owner();
         InputStaging.StagedInput staged = null;
         String newInputPrefix = null;
         if (newInput != null) {
             boolean packaged = update.packageInputFolder() != null ? update.packageInputFolder()
                     : current.record().packageInputFolder();
-            staged = staging.check(null, update.inputUri(), newInput, packaged);
+            staged = staging.check(owner, null, update.inputUri(), newInput, packaged);
             newInputPrefix = inputVersionPrefix(definitionId, clock.millis());
         }
         boolean stagedNow = false;
         try {
             for (int attempt = 1;; attempt++) {
-                Changed changed = changes(current, update, staged, newInputPrefix);
+                Changed changed = changes(caller, current, update, staged, newInputPrefix);
                 checkRecordSize(changed.record());
                 if (staged != null && !stagedNow) {
                     staged.stageUnder(store.root() + newInputPrefix);
@@ -182,7 +195,7 @@ public class DefinitionService {
                     }
                     // Someone else changed the CronJob: merge the update into what is there now.
                     CronJob fresh = writer.readCronJob(current.cronJob().getMetadata().getName());
-                    current = view(fresh).filter(v -> owner.equals(v.record().owner()))
+                    current = view(fresh).filter(v -> caller.maySee(v.record().owner()))
                             .orElseThrow(() -> ApiException.notFound("No job definition with id " + definitionId));
                 }
             }
@@ -194,9 +207,9 @@ public class DefinitionService {
             throw e;
         }
         if (staged != null) {
-            pruneInputVersions(definitionId, newInputPrefix);
+            inputs.pruneUnused(definitionId, newInputPrefix);
         }
-        LOG.infof("Job definition %s updated by %s", definitionId, owner);
+        LOG.infof("Job definition %s updated by %s", definitionId, caller.name());
     }
 
     /** The definition after an update, and what changes in its Secret. */
@@ -204,8 +217,12 @@ public class DefinitionService {
             Set<String> removeEnv) {
     }
 
-    private Changed changes(DefinitionView current, UpdateJobDefinition u, InputStaging.StagedInput staged,
-            String newInputPrefix) {
+    /**
+     * The update is checked with the updater's grants (an administrator's for someone else's
+     * definition), per-user volume folders staying the owner's.
+     */
+    private Changed changes(Caller caller, DefinitionView current, UpdateJobDefinition u,
+            InputStaging.StagedInput staged, String newInputPrefix) {
         DefinitionRecord old = current.record();
         Map<String, Object> parameters = u.runtimeEnvironmentParameters() != null ? u.runtimeEnvironmentParameters()
                 : old.runtimeEnvironmentParameters();
@@ -220,7 +237,7 @@ public class DefinitionService {
                 staged != null ? first(u.packageInputFolder(), old.packageInputFolder()) : old.packageInputFolder(),
                 u.timeoutSeconds() != null ? u.timeoutSeconds() : (int) old.timeoutSeconds(),
                 u.maxRetries() != null ? u.maxRetries() : old.maxRetries());
-        ValidatedJob job = validation.validate(merged);
+        ValidatedJob job = validation.validate(merged, caller, old.owner());
         Schedule schedule = Schedule.parse(first(u.schedule(), old.schedule()), first(u.timezone(), old.timezone()));
 
         // Environment values are shown masked; a masked value sent back means "keep it".
@@ -246,7 +263,7 @@ public class DefinitionService {
                 staged != null ? staged.packagedFiles() : old.packagedFiles(), old.createTime(), clock.millis(),
                 job.settings().timeout().toSeconds(), job.settings().maxRetries(),
                 staged != null ? staged.notebook().scriptExtension() : old.scriptExtension(),
-                staged != null ? newInputPrefix : old.inputPrefix());
+                staged != null ? newInputPrefix : old.inputPrefix(), job.settings().pod().stored());
         boolean active = u.active() != null ? u.active() : current.active();
         return new Changed(record, active, job, set, remove);
     }
@@ -259,8 +276,11 @@ public class DefinitionService {
         if (hadSecret) {
             writer.updateSecretValues(secretName, changed.setEnv(), changed.removeEnv());
         } else if (!changed.setEnv().isEmpty()) {
-            Secret secret = writer.create(jobManifests.envSecret(secretName, record.runTemplate(), changed.setEnv()));
-            writer.adopt(secret, current.cronJob());
+            // An earlier attempt (before a CronJob conflict) may have created it already.
+            // Owned by the CronJob from its first moment, so no crash leaves values nobody owns.
+            Secret secret = jobManifests.envSecret(secretName, record.runTemplate(), changed.setEnv());
+            writer.createOrReplaceValues(new SecretBuilder(secret)
+                    .withMetadata(JobManifests.ownedBy(secret.getMetadata(), current.cronJob())).build());
         }
         CronJob replaced = writer.replace(manifests.cronJob(record, changed.active(), changed.job().settings(),
                 changed.job().image()), current.cronJob().getMetadata().getResourceVersion());
@@ -268,50 +288,31 @@ public class DefinitionService {
                 JobCache.hasVersion(replaced.getMetadata().getResourceVersion()));
     }
 
-    /** Deletes input versions nothing uses any more: not the current one, not one an unfinished run reads. */
-    private void pruneInputVersions(String definitionId, String currentPrefix) {
-        Set<String> inUse = new HashSet<>(Set.of(currentPrefix));
-        for (Job run : cache.byDefinition(definitionId)) {
-            if (!JobStateMapper.isFinalized(run)) {
-                cache.record(run).map(JobRecord::inputPrefix).ifPresent(inUse::add);
-            }
-        }
-        String versions = store.root() + JobPaths.definitionPrefix(definitionId) + "inputs/";
-        Set<String> stale = new HashSet<>();
-        for (ObjectStore.StoredObject o : store.list(versions)) {
-            String rest = o.key().substring(versions.length());
-            int slash = rest.indexOf('/');
-            String version = JobPaths.definitionPrefix(definitionId) + "inputs/" + rest.substring(0, slash + 1);
-            if (slash > 0 && !inUse.contains(version)) {
-                stale.add(version);
-            }
-        }
-        stale.forEach(version -> store.deletePrefixQuietly(store.root() + version));
-    }
-
     // ---- run now, delete
 
-    public String runNow(String owner, String definitionId, Map<String, Object> parameters) {
-        DefinitionRecord record = get(owner, definitionId).record();
-        return jobs.runNow(owner, record.runTemplate(), settings(record),
-                validation.image(record.runtimeEnvironmentName()), DefinitionManifests.envSecretName(record), parameters);
+    public String runNow(Caller caller, String definitionId, Map<String, Object> parameters) {
+        DefinitionRecord record = get(caller, definitionId).record();
+        return jobs.runNow(caller, record.runTemplate(), settings(record),
+                validation.image(record.runtimeEnvironmentName(), record.pod()), DefinitionManifests.envSecretName(record),
+                parameters);
     }
 
     /**
      * Deletes the definition with every run it made (their Jobs, pods and files), its staged
-     * input and its CronJob. The CronJob is paused first so that no run starts meanwhile.
+     * input and its CronJob. The CronJob is paused first so that no run starts meanwhile. The
+     * runs are only marked here, one write each, and the leader finishes them (JobDeleter).
      */
-    public void delete(String owner, String definitionId) {
-        DefinitionView view = get(owner, definitionId);
+    public void delete(Caller caller, String definitionId) {
+        DefinitionView view = get(caller, definitionId);
         String name = view.cronJob().getMetadata().getName();
         writer.suspendCronJob(name);
         for (Job run : cache.byDefinition(definitionId)) {
-            jobs.deleteIfPresent(owner, JobCache.jobId(run));
+            jobs.deleteIfPresent(caller, JobCache.jobId(run));
         }
         store.deletePrefix(store.root() + JobPaths.definitionPrefix(definitionId));
         writer.deleteCronJob(name);
         cache.awaitDefinition(name, JobCache.isGone());
-        LOG.infof("Job definition %s deleted by %s", definitionId, owner);
+        LOG.infof("Job definition %s deleted by %s", definitionId, caller.name());
     }
 
     // ---- helpers
@@ -319,7 +320,7 @@ public class DefinitionService {
     /** What the definition's runs get, read back from its record (environment values stay in the Secret). */
     private RunSettings settings(DefinitionRecord record) {
         return RuntimeParameters.parse(record.runtimeEnvironmentParameters(), (int) record.timeoutSeconds(),
-                record.maxRetries(), validation.policy());
+                record.maxRetries(), validation.policy(), record.pod());
     }
 
     private void checkRecordSize(DefinitionRecord record) {

@@ -8,12 +8,18 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
-import org.eclipse.microprofile.health.Readiness;
+
+import io.smallrye.health.api.Wellness;
 
 import io.notebookjobs.storage.ObjectStore;
 
-/** Not ready while the bucket does not answer; asked at most every 30 s, however often probes come. */
-@Readiness
+/**
+ * Whether the bucket answers, at {@code /q/health/well} and {@code /q/health}; asked at most
+ * every 30 s, however often probes come. Not a readiness check: a replica without S3 still
+ * serves the history from its cache (and writes that need S3 fail with a 503 naming it), so an
+ * S3 outage must not take every replica out of its Service.
+ */
+@Wellness
 @ApplicationScoped
 public class BucketReadiness implements HealthCheck {
 

@@ -44,13 +44,40 @@ public class InputStaging {
     }
 
     /**
+     * @param owner whose job it is: an input in the bucket must be in the owner's area
      * @param inputFilename the request's {@code input_filename}, if any
      * @param inputUri the request's {@code input_uri}, if any
      */
-    public StagedInput check(String inputFilename, String inputUri, JobInput input, boolean packaged) {
+    public StagedInput check(String owner, String inputFilename, String inputUri, JobInput input, boolean packaged) {
         return input instanceof JobInput.Upload upload
                 ? fromUpload(inputFilename, inputUri, upload, packaged)
-                : fromBucket(inputFilename, (JobInput.InBucket) input, packaged);
+                : fromBucket(owner, inputFilename, (JobInput.InBucket) input, packaged);
+    }
+
+    /**
+     * Where the owner's notebooks in the bucket may be: {@code notebook-jobs.inputs.user-area}
+     * under the service's prefix. Never another user's area, and never the service's own job and
+     * definition prefixes (other jobs' inputs and outputs).
+     */
+    String userArea(String owner) {
+        String area = config.inputs().userArea().replace("{user}", owner);
+        if (!area.isEmpty() && !area.endsWith("/")) {
+            area = area + "/";
+        }
+        return store.root() + area;
+    }
+
+    private void checkInArea(String owner, String uri, String key) {
+        String area = userArea(owner);
+        String root = store.root();
+        boolean serviceOwned = key.startsWith(root + "jobs/") || key.startsWith(root + "definitions/");
+        // To S3 "a/../b" is its own key, but stores backed by a file system resolve it (s3proxy
+        // does): a key with "." or ".." segments could leave the area, so it is refused.
+        boolean dotSegments = java.util.Arrays.stream(key.split("/", -1)).anyMatch(s -> s.equals(".") || s.equals(".."));
+        if (!key.startsWith(area) || serviceOwned || dotSegments) {
+            throw ApiException.badRequest("input_uri", "'" + uri + "' is outside your area: notebooks in the bucket must "
+                    + "be under s3://" + store.bucket() + "/" + area);
+        }
     }
 
     private StagedInput fromUpload(String requestedName, String inputUri, JobInput.Upload upload, boolean packaged) {
@@ -88,7 +115,7 @@ public class InputStaging {
         return staged(filename, notebook, packagedFiles, prefix -> store.uploadAll(prefix, files));
     }
 
-    private StagedInput fromBucket(String requestedName, JobInput.InBucket input, boolean packaged) {
+    private StagedInput fromBucket(String owner, String requestedName, JobInput.InBucket input, boolean packaged) {
         String uri = input.uri();
         String bucketPrefix = "s3://" + store.bucket() + "/";
         if (uri == null || !uri.startsWith(bucketPrefix) || uri.length() == bucketPrefix.length()) {
@@ -96,6 +123,7 @@ public class InputStaging {
                     + "<key>), or upload the notebook as multipart/form-data");
         }
         String key = uri.substring(bucketPrefix.length());
+        checkInArea(owner, uri, key);
         String filename = RequestRules.notebookFilename("input_uri", basename(key));
         if (requestedName != null && !requestedName.equals(filename)) {
             throw ApiException.badRequest("input_filename", "must match the file name of input_uri (" + filename + ")");
@@ -111,15 +139,16 @@ public class InputStaging {
         List<String> packagedFiles = new ArrayList<>();
         List<String> sourceKeys = new ArrayList<>(List.of(key));
         if (packaged) {
-            for (ObjectStore.StoredObject o : store.list(folder)) {
+            // Bounded before it lists: a folder with more files than allowed is refused after N + 2 keys.
+            for (ObjectStore.StoredObject o : store.list(folder, config.limits().maxPackagedFiles() + 2)) {
                 if (!o.key().equals(key) && !o.key().endsWith("/")) {
                     packagedFiles.add(RequestRules.relativePath("input_uri", o.key().substring(folder.length())));
                     sourceKeys.add(o.key());
                 }
             }
             if (packagedFiles.size() > config.limits().maxPackagedFiles()) {
-                throw ApiException.badRequest("input_uri", "its folder has " + packagedFiles.size()
-                        + " files, more than the limit of " + config.limits().maxPackagedFiles());
+                throw ApiException.badRequest("input_uri", "its folder has more than "
+                        + config.limits().maxPackagedFiles() + " files, the limit for package_input_folder");
             }
         }
         return staged(filename, notebook, packagedFiles, prefix -> store.copyAll(prefix, sourceKeys.stream()

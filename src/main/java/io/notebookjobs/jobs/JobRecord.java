@@ -3,6 +3,8 @@ package io.notebookjobs.jobs;
 import java.util.List;
 import java.util.Map;
 
+import io.notebookjobs.model.PodProfile;
+
 /**
  * A job as the user submitted it, stored as JSON in the Kubernetes Job's
  * {@code scheduler.jupyter.org/job-data} annotation and never changed afterwards. Environment
@@ -14,8 +16,11 @@ import java.util.Map;
  *
  * @param createTime milliseconds since the epoch
  * @param scriptExtension extension of the {@code script} export, from the notebook's language
- * @param inputPrefix key prefix of the staged input, relative to the bucket's root prefix; null
- *        means the job's own {@code jobs/<id>/input/}
+ * @param inputPrefix key prefix of the staged input, relative to the bucket's root prefix: a
+ *        definition's input for its runs, {@code jobs/<id>/input-<attempt>/} for a create with an
+ *        idempotency token (each attempt its own, see JobService#create); null means the job's
+ *        own {@code jobs/<id>/input/}
+ * @param pod what the group policy allowed for the pod; null for jobs made without one
  */
 public record JobRecord(
         String jobId,
@@ -37,7 +42,8 @@ public record JobRecord(
         long timeoutSeconds,
         int maxRetries,
         String scriptExtension,
-        String inputPrefix) {
+        String inputPrefix,
+        PodProfile pod) {
 
     public JobRecord {
         runtimeEnvironmentParameters = runtimeEnvironmentParameters == null ? Map.of() : runtimeEnvironmentParameters;

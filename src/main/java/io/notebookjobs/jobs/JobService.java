@@ -15,17 +15,21 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.notebookjobs.api.ApiException;
 import io.notebookjobs.api.CreateJob;
 import io.notebookjobs.config.NotebookJobsConfig;
+import io.notebookjobs.identity.Caller;
 import io.notebookjobs.kube.AnnotationJson;
+import io.notebookjobs.kube.CreateMark;
 import io.notebookjobs.kube.JobCache;
 import io.notebookjobs.kube.JobManifests;
 import io.notebookjobs.kube.JobReconciler;
 import io.notebookjobs.kube.JobState;
 import io.notebookjobs.kube.JobWriter;
 import io.notebookjobs.kube.Labels;
+import io.notebookjobs.kube.ScheduledRunRelease;
 import io.notebookjobs.storage.JobPaths;
 import io.notebookjobs.storage.ObjectStore;
 
@@ -47,10 +51,14 @@ public class JobService {
     private final JobReconciler reconciler;
     private final ObjectStore store;
     private final Clock clock;
+    private final JobDeleter deleter;
+    private final ScheduledRunRelease release;
     private final Set<String> tokensInFlight = ConcurrentHashMap.newKeySet();
 
     public JobService(NotebookJobsConfig config, JobValidation validation, InputStaging staging, JobCache cache,
-            JobWriter writer, JobManifests manifests, JobReconciler reconciler, ObjectStore store, Clock clock) {
+            JobWriter writer, JobManifests manifests, JobReconciler reconciler, ObjectStore store, Clock clock,
+            JobDeleter deleter, ScheduledRunRelease release) {
+        this.deleter = deleter;
         this.config = config;
         this.validation = validation;
         this.staging = staging;
@@ -60,30 +68,56 @@ public class JobService {
         this.reconciler = reconciler;
         this.store = store;
         this.clock = clock;
+        this.release = release;
     }
 
     // ---- reads
 
-    public List<JobView> list(String owner) {
+    /**
+     * The jobs the caller may see: its own; an administrator's are everyone's, or one owner's
+     * with the {@code owner} filter (only administrators may use it for others).
+     */
+    public List<JobView> list(Caller caller, Optional<String> owner) {
         Instant now = clock.instant();
         List<JobView> views = new ArrayList<>();
-        for (Job job : cache.byOwner(owner)) {
-            view(job, now).ifPresent(views::add);
+        for (Job job : jobsOf(caller, owner)) {
+            view(job, now).filter(v -> caller.maySee(v.record().owner())).ifPresent(views::add);
         }
         return views;
     }
 
-    public JobView get(String owner, String jobId) {
+    private List<Job> jobsOf(Caller caller, Optional<String> owner) {
+        if (owner.isPresent()) {
+            checkOwnerFilter(caller, owner.get());
+            return cache.byOwner(owner.get());
+        }
+        return caller.admin() ? cache.all() : cache.byOwner(caller.name());
+    }
+
+    /** Only administrators may look at other users' things; asking is a 403 that reveals nothing else. */
+    public static void checkOwnerFilter(Caller caller, String owner) {
+        if (!caller.maySee(owner)) {
+            throw ApiException.forbidden("owner: only administrators may list other users' jobs and definitions");
+        }
+    }
+
+    /** The caller's job (any job for an administrator); another user's job is a 404, as if it did not exist. */
+    public JobView get(Caller caller, String jobId) {
         return cache.byJobId(jobId)
                 .flatMap(job -> view(job, clock.instant()))
-                .filter(v -> owner.equals(v.record().owner()))
+                .filter(v -> caller.maySee(v.record().owner()))
                 .orElseThrow(() -> ApiException.notFound("No job with id " + jobId));
     }
 
     private Optional<JobView> view(Job job, Instant now) {
+        // Being deleted: gone for the API. Being created (CreateMark): not there yet, the create
+        // has not answered; a create that died half-way never answers and its Job goes.
+        if (JobDeleter.isDeleteRequested(job) || CreateMark.isCreating(job)) {
+            return Optional.empty();
+        }
         return cache.record(job).map(record -> {
             JobEdits edits = AnnotationJson.read(job, Labels.JOB_EDITS, JobEdits.class).orElse(null);
-            JobState state = reconciler.mapper().map(job, cache::observe, now);
+            JobState state = reconciler.mapper().map(job, cache::observe, now).reported();
             return new JobView(JobCache.jobId(job), job, record, edits, state, createTime(job, record));
         });
     }
@@ -113,8 +147,9 @@ public class JobService {
 
     // ---- create
 
-    public String create(String owner, CreateJob request, JobInput input) {
-        ValidatedJob job = validation.validate(request);
+    public String create(Caller caller, CreateJob request, JobInput input) {
+        String owner = caller.name();
+        ValidatedJob job = validation.validate(request, caller, owner);
         String token = RequestRules.idempotencyToken(request.idempotencyToken());
         String definitionId = request.jobDefinitionId() == null || request.jobDefinitionId().isBlank() ? null
                 : request.jobDefinitionId();
@@ -122,7 +157,7 @@ public class JobService {
                 .flatMap(cache::definitionRecord).filter(d -> owner.equals(d.owner())).isEmpty()) {
             throw ApiException.badRequest("job_definition_id", "no job definition " + definitionId);
         }
-        InputStaging.StagedInput staged = staging.check(request.inputFilename(), request.inputUri(), input,
+        InputStaging.StagedInput staged = staging.check(owner, request.inputFilename(), request.inputUri(), input,
                 job.packageInputFolder());
 
         String tokenKey = token == null ? null : JobCache.idempotencyKey(owner, token);
@@ -133,20 +168,30 @@ public class JobService {
             if (token != null) {
                 Optional<Job> existing = cache.byIdempotencyToken(owner, token);
                 if (existing.isPresent()) {
-                    throw duplicateToken(token, JobCache.jobId(existing.get()));
+                    throw earlierCreate(token, existing.get());
                 }
             }
-            String jobId = UUID.randomUUID().toString();
+            // With a token the id, and so the Job's name, follows from owner and token: two
+            // replicas given the same token race for one name, and the API server picks the winner.
+            String jobId = token == null ? UUID.randomUUID().toString() : idFromToken(owner, token);
+            // Each attempt stages under its own prefix, so a losing attempt removes only its own files.
+            String inputPrefix = token == null ? null
+                    : "jobs/" + jobId + "/input-" + UUID.randomUUID().toString().substring(0, 8) + "/";
             JobRecord record = new JobRecord(jobId, job.name(), owner, staged.inputFilename(), job.environment(),
                     job.settings().echo(), job.outputFormats(), job.parameters(), job.tags(), job.computeType(), token,
-                    definitionId, null, job.packageInputFolder(), staged.packagedFiles(), clock.millis(),
+                    definitionId, inputPrefix, job.packageInputFolder(), staged.packagedFiles(), clock.millis(),
                     job.settings().timeout().toSeconds(), job.settings().maxRetries(),
-                    staged.notebook().scriptExtension(), null);
+                    staged.notebook().scriptExtension(), null, job.settings().pod().stored());
             checkRecordSize(record);
-            JobPaths paths = JobPaths.forJob(store.root(), jobId);
+            JobPaths paths = JobPaths.forJob(store.root(), jobId, inputPrefix);
+            String staging = token == null ? paths.jobPrefix() : paths.inputPrefix();
             staged.stageUnder(paths.inputPrefix());
             String secretName = Labels.envSecretName(Labels.jobName(jobId));
-            createInCluster(record, job.settings(), paths, job.image(), secretName, job.settings().env());
+            try {
+                createInCluster(record, job.settings(), paths, job.image(), secretName, job.settings().env(), staging);
+            } catch (JobWriter.NameTakenException e) {
+                throw earlierCreate(token, e.existing());
+            }
             LOG.infof("Job %s created for %s: %s (%s)", jobId, owner, job.name(), staged.inputFilename());
             return jobId;
         } finally {
@@ -159,39 +204,51 @@ public class JobService {
     /**
      * Starts a run of a job definition now: a one-off job made from the definition's current
      * template, with its own copy of the definition's input and, when given, other parameters.
-     * The definition's Secret provides the environment values.
+     * The definition's Secret provides the environment values. The run belongs to the
+     * definition's owner, also when an administrator starts it.
      */
-    public String runNow(String owner, JobRecord template, RunSettings settings, String image, String envSecret,
+    public String runNow(Caller startedBy, JobRecord template, RunSettings settings, String image, String envSecret,
             Map<String, Object> parameters) {
         String jobId = UUID.randomUUID().toString();
-        JobRecord record = new JobRecord(jobId, template.name(), owner, template.inputFilename(),
+        JobRecord record = new JobRecord(jobId, template.name(), template.owner(), template.inputFilename(),
                 template.runtimeEnvironmentName(), template.runtimeEnvironmentParameters(), template.outputFormats(),
                 parameters == null ? template.parameters() : RequestRules.parameters(parameters), template.tags(),
                 template.computeType(), null, template.jobDefinitionId(), null, template.packageInputFolder(),
                 template.packagedFiles(), clock.millis(), template.timeoutSeconds(), template.maxRetries(),
-                template.scriptExtension(), null);
+                template.scriptExtension(), null, template.pod());
         checkRecordSize(record);
         JobPaths paths = JobPaths.forJob(store.root(), jobId);
         staging.copy(store.root() + template.inputPrefix(), paths.inputPrefix());
-        createInCluster(record, settings, paths, image, envSecret, Map.of());
-        LOG.infof("Job %s started now from job definition %s by %s", jobId, template.jobDefinitionId(), owner);
+        createInCluster(record, settings, paths, image, envSecret, Map.of(), paths.jobPrefix());
+        LOG.infof("Job %s started now from job definition %s by %s", jobId, template.jobDefinitionId(), startedBy.name());
         return jobId;
     }
 
     /**
      * Creates the Job (and the Secret of its environment values). Either all of it happens,
-     * including the upload before it, or nothing is left.
+     * including the upload before it, or nothing of this attempt is left: {@code staging} is the
+     * prefix this attempt wrote, removed when the Job could not be created (never once it exists:
+     * a slow cache afterwards is not a failed create).
      */
     private void createInCluster(JobRecord record, RunSettings settings, JobPaths paths, String image,
-            String secretName, Map<String, String> env) {
+            String secretName, Map<String, String> env, String staging) {
+        Job created;
         try {
-            Job created = writer.createWithSecret(manifests.job(record, settings, paths, image, secretName),
-                    env.isEmpty() ? null : manifests.envSecret(secretName, record, env));
-            cache.await(created.getMetadata().getName(), JobCache.hasVersion(created.getMetadata().getResourceVersion()));
+            Secret secret = env.isEmpty() ? null : manifests.envSecret(secretName, record, env);
+            Job manifest = manifests.job(record, settings, paths, image, secretName);
+            created = record.idempotencyToken() == null ? writer.createWithSecret(manifest, secret)
+                    : writer.createOnce(manifest, secret);
         } catch (RuntimeException e) {
-            store.deletePrefixQuietly(paths.jobPrefix());
+            store.deletePrefixQuietly(staging);
             throw e;
         }
+        cache.await(created.getMetadata().getName(), JobCache.hasVersion(created.getMetadata().getResourceVersion()));
+    }
+
+    /** The job id a token stands for: one per owner and token, the same on every replica. */
+    static String idFromToken(String owner, String token) {
+        byte[] key = ("notebook-jobs idempotency\0" + owner + "\0" + token).getBytes(StandardCharsets.UTF_8);
+        return UUID.nameUUIDFromBytes(key).toString();
     }
 
     void checkRecordSize(JobRecord record) {
@@ -204,6 +261,20 @@ public class JobService {
         }
     }
 
+    /**
+     * A Job with this token exists. Still marked as being created, it is another replica's create
+     * under way or one that died half-way: not shown, not yet a duplicate. Either it finishes, or
+     * the leader deletes it and this token then creates anew.
+     */
+    private ApiException earlierCreate(String token, Job existing) {
+        if (CreateMark.isCreating(existing)) {
+            return ApiException.unavailable("idempotency_token: an earlier create with token '" + token
+                    + "' did not finish; it either finishes or is removed within "
+                    + config.kube().abandonedCreateAfter().toMinutes() + " min, so retry in a minute");
+        }
+        return duplicateToken(token, JobCache.jobId(existing));
+    }
+
     private static ApiException duplicateToken(String token, String existingId) {
         return ApiException.conflict("idempotency_token: a job with token '" + token + "' already exists"
                 + (existingId == null ? "" : " (" + existingId + ")"));
@@ -212,8 +283,8 @@ public class JobService {
     // ---- changes
 
     /** Stops a queued or running job: suspends its Job, so nothing restarts it, and deletes its pods. */
-    public void stop(String owner, String jobId) {
-        JobView view = get(owner, jobId);
+    public void stop(Caller caller, String jobId) {
+        JobView view = get(caller, jobId);
         switch (view.status()) {
             case STOPPED, STOPPING -> {
                 return;
@@ -224,15 +295,18 @@ public class JobService {
             }
         }
         String name = view.job().getMetadata().getName();
-        Job patched = writer.requestStop(name, clock.instant());
+        Job patched = writer.requestStop(view.job(), clock.instant());
+        // A scheduled run must not hold its definition's next run back (ScheduledRunRelease).
+        ScheduledRunRelease.cronJobController(view.job())
+                .ifPresent(cronJob -> release.release(cronJob.getName(), view.job().getMetadata().getUid()));
         // Pods get their normal grace period, so the executor can upload what it has.
         writer.deletePods(cache.activePods(name), 30);
         cache.await(name, JobCache.hasVersion(patched.getMetadata().getResourceVersion()));
         reconciler.enqueue(name);
     }
 
-    public void rename(String owner, String jobId, String newName, String computeType) {
-        JobView view = get(owner, jobId);
+    public void rename(Caller caller, String jobId, String newName, String computeType) {
+        JobView view = get(caller, jobId);
         String name = newName == null ? view.name() : RequestRules.name("name", newName);
         String compute = computeType == null ? view.computeType() : computeType;
         String jobName = view.job().getMetadata().getName();
@@ -241,32 +315,24 @@ public class JobService {
     }
 
     /**
-     * Deletes a job: stops it and waits for its pods to be gone (an executor stopped by SIGTERM
-     * uploads what it has), removes its files from S3, then its Kubernetes Job (the garbage
-     * collector removes the pods' remains and the Secret). When S3 fails the Job stays, so the
-     * delete can be retried.
+     * Deletes a job without holding the request: one write marks its Job (suspended, stamped with
+     * the delete request), after which the job is gone for the API on every replica; the leader's
+     * {@link JobDeleter} then stops its pods (an executor stopped by SIGTERM uploads what it has),
+     * removes its files and deletes the Job, resuming after a restart.
      */
-    public void delete(String owner, String jobId) {
-        JobView view = get(owner, jobId);
+    public void delete(Caller caller, String jobId) {
+        JobView view = get(caller, jobId);
         String name = view.job().getMetadata().getName();
-        if (!view.status().isTerminal()) {
-            writer.requestStop(name, clock.instant());
-            // The shortest grace that is not a force delete: a force delete removes the pod from
-            // the API at once while its process still runs (and uploads); this one keeps the pod
-            // until the kubelet has stopped it, which is what the wait below waits for.
-            writer.deletePods(cache.activePods(name), 1);
-        }
-        cache.awaitPodsGone(name, POD_STOP_WAIT);
-        store.deletePrefix(paths(view).jobPrefix());
-        writer.deleteJob(name);
-        cache.await(name, JobCache.isGone());
-        LOG.infof("Job %s deleted by %s", jobId, owner);
+        Job marked = writer.requestDelete(name, clock.instant(), !view.status().isTerminal());
+        cache.await(name, JobCache.hasVersion(marked.getMetadata().getResourceVersion()));
+        deleter.request(name);
+        LOG.infof("Job %s deleted by %s (its pods, files and Job follow)", jobId, caller.name());
     }
 
     /** Deletes a job unless there is no such job (any more); says whether it deleted one. */
-    public boolean deleteIfPresent(String owner, String jobId) {
+    public boolean deleteIfPresent(Caller caller, String jobId) {
         try {
-            delete(owner, jobId);
+            delete(caller, jobId);
             return true;
         } catch (ApiException e) {
             if (e.status() != 404) {
@@ -277,5 +343,4 @@ public class JobService {
     }
 
     /** Longest a delete waits for the job's pods to stop before it removes the files anyway. */
-    private static final java.time.Duration POD_STOP_WAIT = java.time.Duration.ofSeconds(60);
 }

@@ -1,5 +1,6 @@
 package io.notebookjobs.jobs;
 
+import io.notebookjobs.model.Quantity;
 import java.time.Duration;
 import java.util.Optional;
 

@@ -11,10 +11,12 @@ import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.notebookjobs.api.ApiException;
+import io.notebookjobs.identity.Caller;
 import io.notebookjobs.config.NotebookJobsConfig;
 import io.notebookjobs.kube.AnnotationJson;
 import io.notebookjobs.kube.JobCache;
 import io.notebookjobs.kube.Labels;
+import io.notebookjobs.kube.Leader;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -24,14 +26,20 @@ import io.quarkus.scheduler.Scheduled;
 @ApplicationScoped
 public class RetentionSweeper {
 
+    /** Who the retention sweeper deletes as: the service itself, for every owner. */
+    private static final Caller SWEEPER = new Caller("retention-sweeper", java.util.Set.of(), true);
+
+
     private static final Logger LOG = Logger.getLogger(RetentionSweeper.class);
 
     private final NotebookJobsConfig config;
     private final JobCache cache;
     private final JobService jobs;
     private final Clock clock;
+    private final Leader leader;
 
-    public RetentionSweeper(NotebookJobsConfig config, JobCache cache, JobService jobs, Clock clock) {
+    public RetentionSweeper(NotebookJobsConfig config, JobCache cache, JobService jobs, Clock clock, Leader leader) {
+        this.leader = leader;
         this.config = config;
         this.cache = cache;
         this.jobs = jobs;
@@ -42,6 +50,9 @@ public class RetentionSweeper {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void sweep() {
+        if (!leader.isLeader()) {
+            return; // one replica sweeps: two would delete the same jobs at once
+        }
         config.retention().finishedJobs().ifPresent(this::deleteEndedBefore);
     }
 
@@ -51,6 +62,7 @@ public class RetentionSweeper {
             return 0;
         }
         Instant cutoff = clock.instant().minus(age);
+        // The sweeper acts for the service, on everyone's jobs.
         int deleted = 0;
         for (Job job : cache.all()) {
             Optional<Long> end = AnnotationJson.read(job, Labels.OUTCOME, JobOutcome.class).map(JobOutcome::endTime);
@@ -59,7 +71,7 @@ public class RetentionSweeper {
                 continue;
             }
             try {
-                jobs.delete(record.get().owner(), JobCache.jobId(job));
+                jobs.delete(SWEEPER, JobCache.jobId(job));
                 deleted++;
             } catch (ApiException e) {
                 LOG.debugf("Job %s already gone: %s", JobCache.jobId(job), e.getMessage());

@@ -1,5 +1,6 @@
 package io.notebookjobs.jobs;
 
+import io.notebookjobs.model.Quantity;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
@@ -10,6 +11,7 @@ import java.util.Optional;
  *
  * @param env user environment variables in the order given; values are secret
  * @param echo the parameters as the API shows them back, environment values masked
+ * @param pod what the group policy decided about the pod (profile, custom image, placement, volumes)
  */
 public record RunSettings(
         Optional<Quantity> cpu,
@@ -18,5 +20,6 @@ public record RunSettings(
         Map<String, String> env,
         Duration timeout,
         int maxRetries,
-        Map<String, Object> echo) {
+        Map<String, Object> echo,
+        io.notebookjobs.model.PodProfile pod) {
 }

@@ -1,5 +1,6 @@
 package io.notebookjobs.jobs;
 
+import io.notebookjobs.model.Quantity;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -19,7 +20,7 @@ import io.notebookjobs.api.ApiException;
  */
 public final class RuntimeParameters {
 
-    static final String FIELD = "runtime_environment_parameters";
+    public static final String FIELD = "runtime_environment_parameters";
     public static final String ENV_PREFIX = "env.";
     /** How environment values are shown back: they may be secrets. */
     public static final String MASK = "********";
@@ -31,16 +32,34 @@ public final class RuntimeParameters {
     private RuntimeParameters() {
     }
 
-    public static RunSettings parse(Map<String, Object> parameters, Integer timeoutSeconds, Integer maxRetries,
+    /**
+     * What a request asked for, checked against the service's own maxima, without defaults: the
+     * group policy decides what an absent value means ({@link ProfileRules}).
+     *
+     * @param profile {@code profile}: the group policy's profile the job runs with
+     * @param image {@code image}: a custom image, where the caller's profile allows one
+     */
+    public record Requested(Optional<Quantity> cpu, Optional<Quantity> memory, Optional<Integer> gpu,
+            Optional<String> profile, Optional<String> image, Map<String, String> env, Duration timeout, int maxRetries,
+            Map<String, Object> echo) {
+
+        /** The service's defaults for what was not asked for, and no group policy. */
+        public RunSettings withDefaults(ResourcePolicy policy, io.notebookjobs.model.PodProfile pod) {
+            return new RunSettings(cpu.or(policy::defaultCpu), memory.or(policy::defaultMemory), gpu.orElse(0), env,
+                    timeout, maxRetries, echo, pod);
+        }
+    }
+
+    public static Requested read(Map<String, Object> parameters, Integer timeoutSeconds, Integer maxRetries,
             ResourcePolicy policy) {
         Map<String, Object> params = parameters == null ? Map.of() : parameters;
-        Optional<Quantity> cpu = quantity(params, "cpu", "k8s_cpu")
-                .map(q -> checkCpu(q, policy))
-                .or(policy::defaultCpu);
-        Optional<Quantity> memory = quantity(params, "memory", "k8s_memory")
-                .map(q -> checkMemory(q, policy))
-                .or(policy::defaultMemory);
-        int gpu = quantity(params, "gpu", "k8s_gpu").map(q -> checkGpu(q, policy)).orElse(0);
+        Optional<Quantity> cpu = quantity(params, "cpu", "k8s_cpu").map(q -> checkCpu(q, policy));
+        Optional<Quantity> memory = quantity(params, "memory", "k8s_memory").map(q -> checkMemory(q, policy));
+        Optional<Integer> gpu = quantity(params, "gpu", "k8s_gpu").map(q -> checkGpu(q, policy));
+        Optional<String> profile = scalar(FIELD + ".profile", params.get("profile")).map(String::trim)
+                .filter(s -> !s.isEmpty());
+        Optional<String> image = scalar(FIELD + ".image", params.get("image")).map(String::trim)
+                .filter(s -> !s.isEmpty());
         Duration timeout = timeout(firstOf(timeoutSeconds, params, "timeout_seconds"), policy);
         int retries = retries(firstOf(maxRetries, params, "max_retries"), policy);
 
@@ -58,7 +77,29 @@ public final class RuntimeParameters {
                 echo.put(key, value);
             }
         }
-        return new RunSettings(cpu, memory, gpu, env, timeout, retries, echo);
+        return new Requested(cpu, memory, gpu, profile, image, env, timeout, retries, echo);
+    }
+
+    /**
+     * A job's settings read back from its record (run now), with the pod profile it was allowed:
+     * the resources the policy resolved then, not today's defaults.
+     */
+    public static RunSettings parse(Map<String, Object> parameters, Integer timeoutSeconds, Integer maxRetries,
+            ResourcePolicy policy, io.notebookjobs.model.PodProfile pod) {
+        RunSettings asked = read(parameters, timeoutSeconds, maxRetries, policy).withDefaults(policy,
+                pod == null ? io.notebookjobs.model.PodProfile.NONE : pod);
+        if (pod == null || pod.resources() == null) {
+            return asked;
+        }
+        io.notebookjobs.model.PodProfile.Resources r = pod.resources();
+        return new RunSettings(Optional.ofNullable(r.cpu()).flatMap(Quantity::parse),
+                Optional.ofNullable(r.memory()).flatMap(Quantity::parse), r.gpu(), asked.env(), asked.timeout(),
+                asked.maxRetries(), asked.echo(), pod);
+    }
+
+    public static RunSettings parse(Map<String, Object> parameters, Integer timeoutSeconds, Integer maxRetries,
+            ResourcePolicy policy) {
+        return parse(parameters, timeoutSeconds, maxRetries, policy, null);
     }
 
     /** Names a user variable may not take, because the executor or the platform relies on them. */
@@ -81,13 +122,13 @@ public final class RuntimeParameters {
         Optional<String> legacy = scalar(FIELD + "." + legacyKey, params.get(legacyKey)).filter(s -> !s.isBlank());
         if (plain.isPresent() && legacy.isPresent() && !plain.get().trim().equals(legacy.get().trim())) {
             throw ApiException.badRequest(FIELD + "." + key,
-                    "given twice with different values (" + key + "=" + plain.get() + ", " + legacyKey + "="
-                            + legacy.get() + ")");
+                    "given twice with different values (" + key + "=" + shorten(plain.get()) + ", " + legacyKey + "="
+                            + shorten(legacy.get()) + ")");
         }
         String field = FIELD + "." + (plain.isPresent() ? key : legacyKey);
         return plain.or(() -> legacy).map(text -> Quantity.parse(text)
-                .orElseThrow(() -> ApiException.badRequest(field,
-                        "'" + text + "' is not a Kubernetes quantity (examples: 2, 500m, 4Gi)")));
+                .orElseThrow(() -> ApiException.badRequest(field, "'" + shorten(text)
+                        + "' is not a Kubernetes quantity of a sensible size (examples: 2, 500m, 4Gi)")));
     }
 
     private static Quantity checkCpu(Quantity q, ResourcePolicy policy) {
@@ -161,7 +202,7 @@ public final class RuntimeParameters {
         try {
             return Long.parseLong(text.trim());
         } catch (NumberFormatException e) {
-            throw ApiException.badRequest(field, "'" + text + "' is not a whole number");
+            throw ApiException.badRequest(field, "'" + shorten(text) + "' is not a whole number");
         }
     }
 
@@ -170,6 +211,11 @@ public final class RuntimeParameters {
             return Optional.of(topLevel.toString());
         }
         return scalar(FIELD + "." + key, params.get(key)).filter(s -> !s.isBlank());
+    }
+
+    /** Requests can be long; messages quote only so much of them. */
+    static String shorten(String text) {
+        return text.length() <= 80 ? text : text.substring(0, 80) + "...";
     }
 
     /** The form sends strings, numbers and booleans; anything nested is a mistake. */

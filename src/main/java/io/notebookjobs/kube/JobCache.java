@@ -56,7 +56,7 @@ public class JobCache {
 
     private final KubernetesClient client;
     private final NotebookJobsConfig config;
-    private final Map<String, JobRecord> recordsByUid = new ConcurrentHashMap<>();
+    private final Map<String, ParsedRecord> recordsByUid = new ConcurrentHashMap<>();
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
     private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
 
@@ -216,6 +216,10 @@ public class JobCache {
         return synced(cronJobs).getIndexer().byIndex(DEFINITIONS_BY_ID, definitionId).stream().findFirst();
     }
 
+    public List<CronJob> definitions() {
+        return synced(cronJobs).getStore().list();
+    }
+
     public List<CronJob> definitionsByOwner(String owner) {
         return synced(cronJobs).getIndexer().byIndex(DEFINITIONS_BY_OWNER, owner);
     }
@@ -236,18 +240,43 @@ public class JobCache {
         return new Observed(job, jobPods, related);
     }
 
-    /** The Job's record, parsed once per Job: it never changes after create. */
+    /**
+     * Like {@link #observe}, but the Job and its Pods as the API server has them now: a
+     * destructive decision (failing a job that seems not to have started) must not rest on a
+     * cache that may lag behind a pod that did start. Empty when the Job is gone.
+     */
+    public Optional<Observed> observeFresh(Job cached) {
+        String name = cached.getMetadata().getName();
+        Job job = client.batch().v1().jobs().inNamespace(cached.getMetadata().getNamespace()).withName(name).get();
+        if (job == null) {
+            return Optional.empty();
+        }
+        List<Pod> fresh = client.pods().inNamespace(cached.getMetadata().getNamespace())
+                .withLabel(Labels.K8S_JOB_NAME, name).list().getItems();
+        Observed observed = observe(cached);
+        return Optional.of(new Observed(job, fresh, observed.events()));
+    }
+
+    /**
+     * The Job's record, parsed once per Job and version of its annotation: the service writes it
+     * once, but an operator may hand a job to another owner (k8s/tools/hand-over).
+     */
     public Optional<JobRecord> record(Job job) {
         String uid = job.getMetadata().getUid();
-        JobRecord cached = uid == null ? null : recordsByUid.get(uid);
-        if (cached != null) {
-            return Optional.of(cached);
+        String text = job.getMetadata().getAnnotations() == null ? null
+                : job.getMetadata().getAnnotations().get(Labels.JOB_DATA);
+        ParsedRecord cached = uid == null ? null : recordsByUid.get(uid);
+        if (cached != null && java.util.Objects.equals(cached.text(), text)) {
+            return Optional.of(cached.record());
         }
         Optional<JobRecord> parsed = AnnotationJson.read(job, Labels.JOB_DATA, JobRecord.class);
         if (uid != null) {
-            parsed.ifPresent(r -> recordsByUid.put(uid, r));
+            parsed.ifPresent(r -> recordsByUid.put(uid, new ParsedRecord(text, r)));
         }
         return parsed;
+    }
+
+    private record ParsedRecord(String text, JobRecord record) {
     }
 
     /** A one-off job's id is its label; a run spawned by a CronJob is identified by its Job name. */

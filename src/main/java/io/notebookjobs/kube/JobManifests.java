@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicy;
+import io.fabric8.kubernetes.api.model.batch.v1.PodFailurePolicyBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -36,6 +38,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.JobTemplateSpecBuilder;
 import io.notebookjobs.config.NotebookJobsConfig;
 import io.notebookjobs.jobs.JobRecord;
 import io.notebookjobs.jobs.RunSettings;
+import io.notebookjobs.model.PodProfile;
 import io.notebookjobs.storage.JobPaths;
 
 /**
@@ -104,6 +107,7 @@ public class JobManifests {
                 .withCompletions(1)
                 .withParallelism(1)
                 .withActiveDeadlineSeconds(activeDeadline(settings).toSeconds())
+                .withPodFailurePolicy(podFailurePolicy())
                 .withNewTemplate()
                 .withNewMetadata()
                 .withLabels(labels)
@@ -115,13 +119,54 @@ public class JobManifests {
     }
 
     /**
-     * Kubernetes counts the deadline from the Job's start, which includes waiting for a node; the
-     * executor counts its run time from its own start. The deadline leaves room for both waiting
-     * (up to the scheduling timeout) and uploading, so the executor always stops first and keeps
-     * its outputs.
+     * Kubernetes counts the deadline from the Job's start over all its attempts, which includes
+     * waiting for a node and the back-off between attempts; the executor counts its run time
+     * from its own start, per attempt. The deadline leaves room for waiting (up to the scheduling
+     * timeout), for every attempt's full run time and upload, and for the back-off before each
+     * retry, so a retry of a long job gets its whole run time and the executor always stops first
+     * and keeps its outputs.
      */
     Duration activeDeadline(RunSettings settings) {
-        return settings.timeout().plus(config.kube().schedulingTimeout()).plus(config.runtime().uploadAllowance());
+        Duration attempt = settings.timeout().plus(config.runtime().uploadAllowance());
+        return config.kube().schedulingTimeout()
+                .plus(attempt.multipliedBy(settings.maxRetries() + 1L))
+                .plus(retryBackOff(settings.maxRetries()));
+    }
+
+    /** The Job controller's delays before the retries: 10 s, doubled each time, at most 6 min. */
+    static Duration retryBackOff(int retries) {
+        long seconds = 0;
+        for (int i = 0; i < retries; i++) {
+            seconds += Math.min(10L << Math.min(i, 10), 360L);
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    /**
+     * The executor's exit codes that a retry would only repeat (docs/executor-contract.md): a cell
+     * error, bad configuration or input, a time limit, an export that cannot be produced. Storage
+     * errors (3) and anything else (a killed container, 137) may be transient and count as a
+     * failed attempt.
+     */
+    static final List<Integer> DETERMINISTIC_EXIT_CODES = List.of(1, 2, 4, 5);
+
+    /**
+     * Which failures retry: a pod disrupted by the cluster (eviction, preemption, node drain: the
+     * DisruptionTarget condition) is replaced without counting against the retries; a
+     * deterministic exit fails the Job at once, whatever retries were asked for.
+     */
+    static PodFailurePolicy podFailurePolicy() {
+        return new PodFailurePolicyBuilder()
+                .addNewRule()
+                .withAction("Ignore")
+                .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
+                .endRule()
+                .addNewRule()
+                .withAction("FailJob")
+                .withNewOnExitCodes().withContainerName(CONTAINER).withOperator("In")
+                .withValues(DETERMINISTIC_EXIT_CODES).endOnExitCodes()
+                .endRule()
+                .build();
     }
 
     /** The user's environment values, referenced from the Job by {@code secretKeyRef}. */
@@ -182,6 +227,25 @@ public class JobManifests {
                 tolerations.add(new TolerationBuilder().withKey(key).withOperator("Exists").withEffect("NoSchedule").build());
             }
         }
+        // The profile pins the pod further (GPU node pools) and may tolerate their taints.
+        PodProfile pod = settings.pod();
+        nodeSelector.putAll(pod.nodeSelector());
+        for (PodProfile.Toleration t : pod.tolerations()) {
+            Toleration toleration = new TolerationBuilder().withKey(t.key())
+                    .withOperator(t.operator() == null ? (t.value() == null ? "Exists" : "Equal") : t.operator())
+                    .withValue(t.value()).withEffect(t.effect()).withTolerationSeconds(t.tolerationSeconds()).build();
+            if (!tolerations.contains(toleration)) {
+                tolerations.add(toleration);
+            }
+        }
+        List<io.fabric8.kubernetes.api.model.Volume> volumes = new ArrayList<>(List.of(
+                new VolumeBuilder().withName("work").withNewEmptyDir().endEmptyDir().build(),
+                new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build()));
+        for (PodProfile.Volume v : pod.volumes()) {
+            volumes.add(new VolumeBuilder().withName(volumeName(v)).withNewPersistentVolumeClaim()
+                    .withClaimName(v.claim()).withReadOnly(v.readOnly() ? Boolean.TRUE : null)
+                    .endPersistentVolumeClaim().build());
+        }
         PodSpecBuilder spec = new PodSpecBuilder()
                 .withRestartPolicy("Never")
                 .withAutomountServiceAccountToken(false)
@@ -195,9 +259,7 @@ public class JobManifests {
                         .build())
                 .withNodeSelector(nodeSelector.isEmpty() ? null : nodeSelector)
                 .withTolerations(tolerations)
-                .withVolumes(
-                        new VolumeBuilder().withName("work").withNewEmptyDir().endEmptyDir().build(),
-                        new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build())
+                .withVolumes(volumes)
                 .withContainers(container(record, settings, paths, image, envSecret));
         kube.executorServiceAccount().ifPresent(spec::withServiceAccountName);
         return spec.build();
@@ -225,9 +287,7 @@ public class JobManifests {
                 .withCommand(config.kube().executorCommand())
                 .withEnv(executorEnv(record, settings, paths, envSecret))
                 .withResources(resources.build())
-                .withVolumeMounts(
-                        new VolumeMountBuilder().withName("work").withMountPath(WORK_DIR).build(),
-                        new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build())
+                .withVolumeMounts(volumeMounts(settings.pod()))
                 .withTerminationMessagePath(TERMINATION_LOG)
                 // Without a termination message (a crash before the executor could write one),
                 // the end of the log becomes the message; the executor never logs secrets.
@@ -240,6 +300,23 @@ public class JobManifests {
                         .withNewCapabilities().withDrop("ALL").endCapabilities()
                         .build())
                 .build();
+    }
+
+    /** The executor's own folders, then the shared volumes the policy granted, each with its access. */
+    private static List<io.fabric8.kubernetes.api.model.VolumeMount> volumeMounts(PodProfile pod) {
+        List<io.fabric8.kubernetes.api.model.VolumeMount> mounts = new ArrayList<>(List.of(
+                new VolumeMountBuilder().withName("work").withMountPath(WORK_DIR).build(),
+                new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build()));
+        for (PodProfile.Volume v : pod.volumes()) {
+            mounts.add(new VolumeMountBuilder().withName(volumeName(v)).withMountPath(v.mountPath())
+                    .withReadOnly(v.readOnly()).withSubPath(v.subPath()).build());
+        }
+        return mounts;
+    }
+
+    /** Policy volume names are DNS labels of at most 61 characters; the prefix keeps them apart from ours. */
+    static String volumeName(PodProfile.Volume volume) {
+        return "v-" + volume.name();
     }
 
     /** The executor contract, in the order Kubernetes needs for {@code $(VAR)} expansion. */

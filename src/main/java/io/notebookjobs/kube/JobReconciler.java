@@ -14,6 +14,7 @@ import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
 
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.notebookjobs.api.ApiException;
 import io.notebookjobs.config.NotebookJobsConfig;
@@ -37,6 +38,8 @@ public class JobReconciler {
     private final JobWriter writer;
     private final JobStateMapper mapper;
     private final Clock clock;
+    private final Leader leader;
+    private final ScheduledRunRelease release;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "job-reconciler");
         t.setDaemon(true);
@@ -44,17 +47,22 @@ public class JobReconciler {
     });
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
 
-    public JobReconciler(JobCache cache, JobWriter writer, NotebookJobsConfig config, Clock clock) {
+    public JobReconciler(JobCache cache, JobWriter writer, NotebookJobsConfig config, Clock clock, Leader leader,
+            ScheduledRunRelease release) {
         this.cache = cache;
+        this.leader = leader;
         this.writer = writer;
         this.mapper = new JobStateMapper(config.kube().schedulingTimeout());
         this.clock = clock;
+        this.release = release;
     }
 
     /** Listens before the informers start, so no change between their first list and now is missed. */
     void onStart(@Observes @Priority(100) StartupEvent event) {
         cache.addListener(this::enqueue);
         cache.start();
+        // A new leader looks at every job at once: outcomes that were due while nobody led.
+        leader.start(this::tick);
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -73,13 +81,25 @@ public class JobReconciler {
     @Scheduled(every = "${notebook-jobs.kube.diagnosis-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void tick() {
-        if (!cache.hasSynced()) {
+        if (!cache.hasSynced() || !leader.isLeader()) {
             return;
         }
         for (Job job : cache.all()) {
             if (!JobStateMapper.isFinalized(job)) {
                 enqueue(job.getMetadata().getName());
             }
+        }
+        worker.execute(this::releaseStoppedRuns);
+    }
+
+    /** On the worker thread, like every write of the reconciler. */
+    private void releaseStoppedRuns() {
+        try {
+            for (CronJob cronJob : cache.definitions()) {
+                release.repair(cronJob, cache, writer);
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("Stopped scheduled runs not released yet: %s", e.getMessage());
         }
     }
 
@@ -94,30 +114,49 @@ public class JobReconciler {
     }
 
     synchronized void reconcile(String jobName) {
-        if (!cache.hasSynced()) {
+        if (!cache.hasSynced() || !leader.isLeader()) {
             // An outcome is written for good: never from a half-filled cache (a Job whose Pods
-            // are not listed yet would lose its start time and failure message). The timer retries.
+            // are not listed yet would lose its start time and failure message), and by one
+            // replica only. The timer retries; a new leader looks at every job.
             return;
         }
         try {
             Optional<Job> found = cache.byName(jobName);
-            if (found.isEmpty() || JobStateMapper.isFinalized(found.get())) {
-                return;
+            if (found.isEmpty() || JobStateMapper.isFinalized(found.get()) || CreateMark.isCreating(found.get())) {
+                return; // a Job still being created is not the user's yet (CreateMark)
             }
             Job job = found.get();
             JobState state = mapper.map(cache.observe(job), clock.instant());
             if (!state.status().isTerminal()) {
                 return;
             }
+            if (state.mustStop()) {
+                // Failing a job that seems not to have started destroys work if it did: decide
+                // again on what the API server has now.
+                Optional<Observed> fresh = cache.observeFresh(job);
+                if (fresh.isEmpty()) {
+                    return;
+                }
+                state = mapper.map(fresh.get(), clock.instant());
+                if (!state.status().isTerminal() || JobStateMapper.isFinalized(fresh.get().job())) {
+                    return;
+                }
+            }
             JobOutcome outcome = state.toOutcome();
             // One write: a Job suspended without its outcome would read as queued by someone else.
             // Suspended, so that deleting the pod does not make the Job controller create another.
-            Job written = state.mustStop() ? writer.writeOutcomeAndSuspend(jobName, outcome)
+            Job written = state.mustStop() ? writer.writeOutcomeAndSuspend(job, outcome)
                     : writer.writeOutcome(jobName, outcome);
             if (state.mustStop()) {
+                // A suspended run would hold its definition's next run back (ScheduledRunRelease).
+                ScheduledRunRelease.cronJobController(job)
+                        .ifPresent(cronJob -> release.release(cronJob.getName(), job.getMetadata().getUid()));
                 // Not a force delete (0): the kubelet must really stop whatever started meanwhile.
                 writer.deletePods(cache.observe(job).pods(), 1);
             }
+            // The values were for its pods, and no pod starts any more: they need not live as
+            // long as the history. (Runs of a definition use the definition's Secret, not this one.)
+            writer.deleteSecret(Labels.envSecretName(jobName));
             LOG.infof("Job %s %s%s", JobCache.jobId(job), outcome.status(),
                     outcome.statusMessage() == null ? "" : ": " + outcome.statusMessage());
             cache.await(jobName, JobCache.hasVersion(written.getMetadata().getResourceVersion()));

@@ -24,6 +24,12 @@ public final class JobStateMapper {
      * every deployment explains problems at the same moment.
      */
     public static final Duration GRACE_PERIOD = Duration.ofSeconds(30);
+    /**
+     * An image that cannot be pulled fails the job only once the error has outlasted the grace
+     * period and the kubelet's first retries (10, 20, 40, 80 s apart): a registry hiccup or a
+     * rate limit heals meanwhile, a wrong name or missing credentials do not.
+     */
+    public static final Duration IMAGE_ERROR_TIMEOUT = Duration.ofMinutes(3);
 
     private final Duration schedulingTimeout;
 
@@ -96,6 +102,12 @@ public final class JobStateMapper {
 
     /** While a failed attempt is being retried, says so and why the attempt failed. */
     private static String retryMessage(Job job, List<Pod> pods) {
+        Optional<Pod> lastFailed = PodFacts.lastFailed(pods);
+        if (lastFailed.isPresent() && PodFacts.disrupted(lastFailed.get())) {
+            // The Job's podFailurePolicy ignores disruptions: a new pod comes, no retry used up.
+            return "Restarting: " + FailureExplanation.ofPod(lastFailed.get())
+                    + " This does not count as a failed attempt.";
+        }
         int failures = job.getStatus() == null || job.getStatus().getFailed() == null ? 0 : job.getStatus().getFailed();
         int backoffLimit = job.getSpec().getBackoffLimit() == null ? 6 : job.getSpec().getBackoffLimit();
         if (failures == 0 || failures > backoffLimit) {
@@ -118,14 +130,20 @@ public final class JobStateMapper {
                 .map(pod -> PendingDiagnosis.ofPod(pod, observed.eventsAbout("Pod", pod.getMetadata().getName())))
                 .orElseGet(() -> PendingDiagnosis.ofJobWithoutPod(job,
                         observed.eventsAbout("Job", job.getMetadata().getName())));
-        if (problem.kind() == PendingDiagnosis.Kind.IMAGE) {
-            return JobState.failedAndStop(problem.message() + " The job was stopped.", start, now);
+        if (problem.kind() == PendingDiagnosis.Kind.IMAGE && waited.compareTo(imageErrorTimeout()) >= 0) {
+            return JobState.failedAndStop(problem.message() + " The job was stopped.", problem.message(), start, now);
         }
         if (problem.kind() == PendingDiagnosis.Kind.BLOCKED && waited.compareTo(schedulingTimeout) >= 0) {
             return JobState.failedAndStop("Not started within the scheduling timeout of "
-                    + schedulingTimeout.toSeconds() + " s, so the job was stopped. " + problem.message(), start, now);
+                    + schedulingTimeout.toSeconds() + " s, so the job was stopped. " + problem.message(),
+                    problem.message(), start, now);
         }
         return JobState.of(JobStatus.QUEUED, problem.message(), start, null);
+    }
+
+    /** Never later than the scheduling timeout, which bounds every wait. */
+    private Duration imageErrorTimeout() {
+        return IMAGE_ERROR_TIMEOUT.compareTo(schedulingTimeout) < 0 ? IMAGE_ERROR_TIMEOUT : schedulingTimeout;
     }
 
     /** The service has written the job's outcome: its state no longer changes. */

@@ -1,6 +1,9 @@
 package io.notebookjobs.kube;
 
+import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -16,6 +19,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.notebookjobs.config.NotebookJobsConfig;
@@ -33,9 +37,12 @@ public class JobWriter {
     private final KubernetesClient client;
     private final String namespace;
 
-    public JobWriter(KubernetesClient client, NotebookJobsConfig config) {
+    private final Clock clock;
+
+    public JobWriter(KubernetesClient client, NotebookJobsConfig config, Clock clock) {
         this.client = client;
         this.namespace = config.kube().namespace();
+        this.clock = clock;
     }
 
     public Secret create(Secret secret) {
@@ -43,31 +50,106 @@ public class JobWriter {
     }
 
     /**
-     * Creates a Job or CronJob together with the Secret holding its environment values, and hands
-     * the Secret to it so the garbage collector deletes both together. The Secret comes first, as
-     * pods may start at once. Both exist afterwards, or neither.
+     * Creates a Job or CronJob together with the Secret holding its environment values, so that
+     * the Secret is owned from the moment it exists and the garbage collector deletes it with its
+     * owner: the owner is created first, suspended and marked {@link Labels#CREATING} (no pod can
+     * start without its values), then the Secret with its ownerReference, then the owner is
+     * resumed and unmarked in one patch. A failure on the way deletes the owner (its Secret goes
+     * with it); a crash on the way leaves a marked owner that {@link AbandonedCreates} deletes.
+     * Nothing is ever left that holds values and belongs to nothing.
+     *
+     * @param secret null when there are no values: then the owner is simply created
+     */
+    public <T extends HasMetadata> T createWithSecret(T owner, Secret secret) {
+        if (secret == null) {
+            return client.resource(owner).inNamespace(namespace).create();
+        }
+        T created = client.resource(CreateMark.suspendedWhileCreating(owner, clock.instant())).inNamespace(namespace)
+                .create();
+        return finishCreate(created, secret, CreateMark.wantedSuspend(owner));
+    }
+
+    /**
+     * Creates a Job whose name is derived from its owner and idempotency token, with the Secret of
+     * its environment values, so that the API server, not one replica's memory, decides which of
+     * two creates with the same token wins: the one whose Job create succeeds, and only that one
+     * writes the Secret ({@link #createWithSecret}'s order). Our name already existing is the
+     * earlier create's result: {@link NameTakenException}, and nothing of that Job (its Secret
+     * above all) is touched.
      *
      * @param secret null when there are no values
      */
-    public <T extends HasMetadata> T createWithSecret(T owner, Secret secret) {
-        Secret createdSecret = secret == null ? null : create(secret);
-        T created = null;
+    public Job createOnce(Job job, Secret secret) {
         try {
-            created = client.resource(owner).inNamespace(namespace).create();
-            if (createdSecret != null) {
-                adopt(createdSecret, created);
-            }
-            return created;
-        } catch (RuntimeException e) {
-            if (created != null) {
-                T toDelete = created;
-                quietly(() -> client.resource(toDelete).inNamespace(namespace)
-                        .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
-            }
-            if (createdSecret != null) {
-                quietly(() -> deleteSecret(createdSecret.getMetadata().getName()));
+            return createWithSecret(job, secret);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                Job existing = client.batch().v1().jobs().inNamespace(namespace).withName(job.getMetadata().getName())
+                        .get();
+                if (existing != null) {
+                    throw new NameTakenException(existing);
+                }
             }
             throw e;
+        }
+    }
+
+    private <T extends HasMetadata> T finishCreate(T created, Secret secret, Boolean suspend) {
+        try {
+            Secret owned = new SecretBuilder(secret)
+                    .withMetadata(JobManifests.ownedBy(secret.getMetadata(), created)).build();
+            try {
+                create(owned);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409) {
+                    throw e;
+                }
+                // A Secret of this name exists although only the creator of this very owner writes
+                // it: one of an earlier owner of the name (deleted, the garbage collector not done
+                // yet) or of a version that made the Secret first. Either way it is ours now.
+                takeOver(owned);
+            }
+            // A JSON patch, not a merge patch: removing a key by setting it to null is what RFC 7386
+            // says, but the fabric8 mock server keeps the null, and the test must see what the
+            // API server does. One write both unmarks and resumes, so nothing runs half-created.
+            String escapedKey = Labels.CREATING.replace("~", "~0").replace("/", "~1");
+            List<Map<String, Object>> ops = List.of(
+                    Map.of("op", "remove", "path", "/metadata/annotations/" + escapedKey),
+                    Map.of("op", "add", "path", "/spec/suspend", "value", Boolean.TRUE.equals(suspend)));
+            T stub = CreateMark.stubOf(created);
+            stub.getMetadata().setNamespace(namespace);
+            return client.resource(stub).inNamespace(namespace)
+                    .patch(PatchContext.of(PatchType.JSON), client.getKubernetesSerialization().asJson(ops));
+        } catch (RuntimeException e) {
+            quietly(() -> client.resource(created).inNamespace(namespace)
+                    .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete());
+            throw e;
+        }
+    }
+
+    /** Replaces all values and the owner of an existing Secret with ours (the service cannot read Secrets). */
+    private void takeOver(Secret secret) {
+        Map<String, Object> patch = new HashMap<>();
+        patch.put("data", null);
+        patch.put("stringData", secret.getStringData());
+        Map<String, Object> metadata = new HashMap<>();
+        metadata.put("ownerReferences", secret.getMetadata().getOwnerReferences());
+        metadata.put("labels", secret.getMetadata().getLabels());
+        patch.put("metadata", metadata);
+        patchSecret(secret.getMetadata().getName(), patch);
+    }
+
+    /** A create met a Job of its own name: an earlier create with the same name won. */
+    public static final class NameTakenException extends RuntimeException {
+        private final transient Job existing;
+
+        NameTakenException(Job existing) {
+            super("Job " + existing.getMetadata().getName() + " exists already");
+            this.existing = existing;
+        }
+
+        public Job existing() {
+            return existing;
         }
     }
 
@@ -80,10 +162,32 @@ public class JobWriter {
         }
     }
 
-    /** Hands the Secret to its Job or CronJob, so that the garbage collector deletes it with the owner. */
-    public void adopt(Secret secret, HasMetadata owner) {
-        var meta = JobManifests.ownedBy(secret.getMetadata(), owner);
-        patchSecret(secret.getMetadata().getName(), Map.of("metadata", Map.of("ownerReferences", meta.getOwnerReferences())));
+    /**
+     * Creates a definition's first env Secret, or, when a Secret of that name exists already,
+     * makes its values exactly {@code values}. The name is the definition's own, so an existing
+     * one is what an earlier attempt of the same update left (its CronJob write lost a conflict,
+     * or the service stopped in between): it is ours to overwrite, never a reason to fail and
+     * never deleted, since the CronJob may already reference it.
+     */
+    public Secret createOrReplaceValues(Secret secret) {
+        try {
+            return create(secret);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            // Without reading it (the service has no right to): "data": null drops every value the
+            // earlier attempt wrote, stringData then sets the wanted ones.
+            Map<String, Object> patch = new HashMap<>();
+            patch.put("data", null);
+            patch.put("stringData", secret.getStringData());
+            Map<String, Object> metadata = new HashMap<>();
+            metadata.put("labels", secret.getMetadata().getLabels());
+            metadata.put("ownerReferences", secret.getMetadata().getOwnerReferences());
+            patch.put("metadata", metadata);
+            return mergePatch(new SecretBuilder().withNewMetadata().withName(secret.getMetadata().getName())
+                    .endMetadata().build(), patch);
+        }
     }
 
     public void deleteSecret(String name) {
@@ -92,14 +196,52 @@ public class JobWriter {
 
     /**
      * Suspends the Job so that it starts no pod, and records that the user asked for it: a
-     * suspended Job without that mark is waiting (a queueing system), not stopped.
+     * suspended Job without that mark is waiting (a queueing system), not stopped. A scheduled
+     * run leaves its CronJob in the same write ({@link ScheduledRunRelease}).
      */
-    public Job requestStop(String jobName, Instant when) {
-        return patchJob(jobName, Map.of(
-                "spec", Map.of("suspend", true),
-                "metadata", Map.of("annotations", Map.of(Labels.STOP_REQUESTED, Long.toString(when.toEpochMilli())))));
+    public Job requestStop(Job job, Instant when) {
+        Map<String, Object> metadata = new HashMap<>(Map.of("annotations",
+                Map.of(Labels.STOP_REQUESTED, Long.toString(when.toEpochMilli()))));
+        leaveCronJob(job, metadata);
+        return patchJob(job.getMetadata().getName(), Map.of("spec", Map.of("suspend", true), "metadata", metadata));
     }
 
+    /** Only the release from the CronJob, for a run suspended before the service did it in the same write. */
+    public Job dropCronJobOwner(Job job) {
+        Map<String, Object> metadata = new HashMap<>();
+        leaveCronJob(job, metadata);
+        return metadata.isEmpty() ? job : patchJob(job.getMetadata().getName(), Map.of("metadata", metadata));
+    }
+
+    /**
+     * Adds the Job's ownerReferences without the CronJob's controller reference to a metadata
+     * patch (a merge patch replaces the whole list; null removes it), if a CronJob owns the Job.
+     */
+    private static void leaveCronJob(Job job, Map<String, Object> metadata) {
+        ScheduledRunRelease.ownerReferencesWithoutCronJob(job)
+                .ifPresent(rest -> metadata.put("ownerReferences", rest.isEmpty() ? null : rest));
+    }
+
+
+    /**
+     * Marks the Job for deletion, in one write: suspended (so nothing starts again) and stamped,
+     * so that every replica hides it at once and the leader finishes the delete, also after a
+     * restart. A job still running also gets its stop mark, as its outcome is "stopped". A run
+     * of a definition leaves its CronJob in the same write (no ownerReference): the CronJob
+     * stops counting it as active at once, and deleting the CronJob cannot make the garbage
+     * collector delete the run's Job before its files are gone.
+     */
+    public Job requestDelete(String jobName, Instant when, boolean running) {
+        Map<String, Object> metadata = new HashMap<>();
+        Map<String, String> annotations = new HashMap<>();
+        annotations.put(Labels.DELETE_REQUESTED, Long.toString(when.toEpochMilli()));
+        if (running) {
+            annotations.put(Labels.STOP_REQUESTED, Long.toString(when.toEpochMilli()));
+        }
+        metadata.put("annotations", annotations);
+        metadata.put("ownerReferences", null);
+        return patchJob(jobName, Map.of("spec", Map.of("suspend", true), "metadata", metadata));
+    }
 
     public void deletePods(List<Pod> pods, long gracePeriodSeconds) {
         for (Pod pod : pods) {
@@ -112,15 +254,22 @@ public class JobWriter {
         return patchJob(jobName, outcomePatch(outcome));
     }
 
-    /** Records a failure the service decided (not started in time) and suspends the Job, in one write. */
-    public Job writeOutcomeAndSuspend(String jobName, JobOutcome outcome) {
-        Map<String, Object> patch = new java.util.HashMap<>(outcomePatch(outcome));
-        patch.put("spec", Map.of("suspend", true));
-        return patchJob(jobName, patch);
+    /**
+     * Records a failure the service decided (not started in time) and suspends the Job, in one
+     * write; a scheduled run leaves its CronJob in it too ({@link ScheduledRunRelease}).
+     */
+    public Job writeOutcomeAndSuspend(Job job, JobOutcome outcome) {
+        Map<String, Object> metadata = outcomeMetadata(outcome);
+        leaveCronJob(job, metadata);
+        return patchJob(job.getMetadata().getName(), Map.of("metadata", metadata, "spec", Map.of("suspend", true)));
     }
 
     private static Map<String, Object> outcomePatch(JobOutcome outcome) {
-        return Map.of("metadata", Map.of(
+        return Map.of("metadata", outcomeMetadata(outcome));
+    }
+
+    private static Map<String, Object> outcomeMetadata(JobOutcome outcome) {
+        return new HashMap<>(Map.of(
                 "labels", Map.of(Labels.STATUS, outcome.status().name()),
                 "annotations", Map.of(Labels.OUTCOME, AnnotationJson.write(outcome))));
     }
@@ -135,6 +284,23 @@ public class JobWriter {
     public void deleteJob(String jobName) {
         client.batch().v1().jobs().inNamespace(namespace).withName(jobName)
                 .withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+    }
+
+    /**
+     * Deletes a Job or CronJob, with its Secret and pods after it, if the API server still has
+     * the same object (uid) and {@code stillWanted} holds for it as it is there now: a decision
+     * taken from the cache is checked against the truth first.
+     *
+     * @return whether it was deleted
+     */
+    public <T extends HasMetadata> boolean deleteIfStill(T cached, java.util.function.Predicate<T> stillWanted) {
+        T current = client.resource(cached).inNamespace(namespace).get();
+        if (current == null || !current.getMetadata().getUid().equals(cached.getMetadata().getUid())
+                || !stillWanted.test(current)) {
+            return false;
+        }
+        client.resource(current).inNamespace(namespace).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+        return true;
     }
 
     /**
@@ -165,10 +331,10 @@ public class JobWriter {
      * Sets and removes values of a Secret without reading it: the service writes environment
      * values, it never needs to see them again.
      */
-    public void updateSecretValues(String name, Map<String, String> set, java.util.Collection<String> remove) {
-        Map<String, Object> data = new java.util.HashMap<>();
+    public void updateSecretValues(String name, Map<String, String> set, Collection<String> remove) {
+        Map<String, Object> data = new HashMap<>();
         remove.forEach(key -> data.put(key, null));
-        Map<String, Object> patch = new java.util.HashMap<>();
+        Map<String, Object> patch = new HashMap<>();
         if (!data.isEmpty()) {
             patch.put("data", data);
         }

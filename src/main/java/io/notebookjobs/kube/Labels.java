@@ -32,6 +32,16 @@ public final class Labels {
     public static final String JOB_EDITS = "scheduler.jupyter.org/job-edits";
     /** When the user asked to stop the job, in milliseconds since the epoch. */
     public static final String STOP_REQUESTED = "scheduler.jupyter.org/stop-requested";
+    /**
+     * When the user asked to delete the job, in milliseconds since the epoch: from then on the
+     * job is gone for the API, and the leader finishes the delete (pods, files, the Job).
+     */
+    public static final String DELETE_REQUESTED = "scheduler.jupyter.org/delete-requested";
+    /**
+     * When the create of a Job or CronJob with an env Secret began, in milliseconds since the
+     * epoch; present only until the Secret exists and the object is resumed ({@link CreateMark}).
+     */
+    public static final String CREATING = "scheduler.jupyter.org/creating";
     /** The terminal status, message and times, as JSON, written once the job has ended. */
     public static final String OUTCOME = "scheduler.jupyter.org/outcome";
     /** Keeps the cluster autoscaler from evicting a running notebook to scale a node down. */

@@ -29,6 +29,11 @@ final class PodFacts {
         return pods.stream().filter(p -> "Failed".equals(phase(p))).max(Comparator.comparing(PodFacts::created));
     }
 
+    /** Stopped by the cluster (eviction, preemption, drain): the DisruptionTarget condition. */
+    static boolean disrupted(Pod pod) {
+        return condition(pod, "DisruptionTarget").filter(c -> "True".equals(c.getStatus())).isPresent();
+    }
+
     static boolean isRunning(Pod pod) {
         return "Running".equals(phase(pod));
     }

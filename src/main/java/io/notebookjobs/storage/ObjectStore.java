@@ -132,15 +132,42 @@ public class ObjectStore {
     }
 
     public List<StoredObject> list(String prefix) {
+        return list(prefix, Integer.MAX_VALUE);
+    }
+
+    /**
+     * At most {@code limit} objects under the prefix (in key order): a caller that must refuse a
+     * folder with more than N files lists N + 1, never the whole folder.
+     */
+    public List<StoredObject> list(String prefix, int limit) {
         List<StoredObject> objects = new ArrayList<>();
         try {
-            for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()) {
+            int page = Math.min(1000, Math.max(1, limit));
+            for (S3Object o : s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix).maxKeys(page)).contents()) {
+                if (objects.size() >= limit) {
+                    break;
+                }
                 objects.add(new StoredObject(o.key(), o.size(), o.lastModified()));
             }
         } catch (SdkException e) {
             throw new StorageException("cannot list s3://" + bucket + "/" + prefix, e);
         }
         return objects;
+    }
+
+    /**
+     * The "folders" directly under a prefix (keys up to the next slash, with it), in key order:
+     * {@code jobs/} gives one entry per job without listing the jobs' files.
+     */
+    public List<String> folders(String prefix) {
+        List<String> folders = new ArrayList<>();
+        try {
+            s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix).delimiter("/"))
+                    .commonPrefixes().forEach(p -> folders.add(p.prefix()));
+        } catch (SdkException e) {
+            throw new StorageException("cannot list s3://" + bucket + "/" + prefix, e);
+        }
+        return folders;
     }
 
     public Optional<StoredObject> head(String key) {

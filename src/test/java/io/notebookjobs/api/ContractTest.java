@@ -132,7 +132,8 @@ class ContractTest extends ServiceTest {
     void healthReportsReadyOnceInformersSyncedAndTheBucketAnswers() {
         given().when().get("/q/health/ready").then().statusCode(200)
                 .body("status", equalTo("UP"))
-                .body("checks.name", hasItem("kubernetes-informers"))
+                .body("checks.name", hasItem("kubernetes-informers"));
+        given().when().get("/q/health/well").then().statusCode(200)
                 .body("checks.name", hasItem("s3-bucket"));
         given().when().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
     }

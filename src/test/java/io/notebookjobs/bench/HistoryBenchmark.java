@@ -17,7 +17,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.notebookjobs.jobs.JobRecord;
-import io.notebookjobs.jobs.Quantity;
+import io.notebookjobs.model.Quantity;
 import io.notebookjobs.jobs.RunSettings;
 import io.notebookjobs.kube.JobManifests;
 import io.notebookjobs.storage.JobPaths;
@@ -53,9 +53,9 @@ class HistoryBenchmark extends ServiceTest {
             JobRecord record = new JobRecord(id, "bench " + i, "alice", "report.ipynb", "default",
                     Map.of("cpu", "1", "memory", "2Gi"), List.of("ipynb", "html"), Map.of("region", "'eu'"),
                     List.of("bench"), null, null, null, null, false, List.of(), System.currentTimeMillis() - i * 1000L,
-                    3600, 0, "py", null);
+                    3600, 0, "py", null, null);
             Job job = manifests.job(record, new RunSettings(Quantity.parse("1"), Quantity.parse("2Gi"), 0, Map.of(),
-                    Duration.ofHours(1), 0, Map.of()), JobPaths.forJob("", id), "executor", "nb-job-" + id + "-env");
+                    Duration.ofHours(1), 0, Map.of(), io.notebookjobs.model.PodProfile.NONE), JobPaths.forJob("", id), "executor", "nb-job-" + id + "-env");
             k8s().batch().v1().jobs().inNamespace(NAMESPACE).resource(job).create();
         }
         Awaitility.await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(1)).until(() ->

@@ -116,7 +116,7 @@ class DefinitionBadInputTest extends ServiceTest {
         rejected(() -> Api.patchDefinition(id, Map.of("timezone", "Nowhere")), 400, "timezone:");
         rejected(() -> Api.patchDefinition(id, Map.of("runtime_environment_parameters", Map.of("gpu", "0.5"))), 400,
                 "runtime_environment_parameters.gpu:");
-        rejected(() -> Api.patchDefinition(id, Map.of("input_uri", "s3://" + S3ProxyResource.BUCKET + "/none.ipynb")),
+        rejected(() -> Api.patchDefinition(id, Map.of("input_uri", "s3://" + S3ProxyResource.BUCKET + "/users/alice/none.ipynb")),
                 400, "input_uri: there is no object");
         assertThat(k8s().getKubernetesSerialization().asJson(
                 k8s().batch().v1().cronjobs().inNamespace(NAMESPACE).withName("nb-jobdef-" + id).get().getSpec()))

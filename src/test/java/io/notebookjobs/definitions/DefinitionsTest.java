@@ -13,6 +13,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
@@ -100,11 +101,7 @@ class DefinitionsTest extends ServiceTest {
         Instant first = minute(-2);
         Instant second = minute(-1);
         String run1 = controller.fire("nb-jobdef-" + id, first);
-        String run2 = controller.fire("nb-jobdef-" + id, second);
-        assertThat(run1).isNotEqualTo(run2);
-        eventually().untilAsserted(() -> assertThat(given().when().get("/scheduler/jobs?job_definition_id=" + id)
-                .then().extract().<List<String>>path("jobs.job_id")).containsExactlyInAnyOrder(run1, run2));
-
+        eventually().until(() -> Api.get(run1).extract().statusCode() == 200);
         Api.get(run1).statusCode(200)
                 .body("job_definition_id", equalTo(id))
                 .body("name", equalTo("nightly"))
@@ -112,9 +109,15 @@ class DefinitionsTest extends ServiceTest {
                 .body("runtime_environment_parameters.cpu", equalTo("500m"))
                 .body("status", equalTo("QUEUED"))
                 .body("create_time", equalTo(first.toEpochMilli()));
+        // concurrencyPolicy Forbid: the next run starts once this one has finished.
+        assertThat(controller.fire("nb-jobdef-" + id, second)).isNull();
         controller.run(run1);
         controller.succeed(run1, "ok");
         eventually().until(() -> Api.status(run1).equals("COMPLETED"));
+        String run2 = controller.fire("nb-jobdef-" + id, second);
+        assertThat(run2).isNotNull().isNotEqualTo(run1);
+        eventually().untilAsserted(() -> assertThat(given().when().get("/scheduler/jobs?job_definition_id=" + id)
+                .then().extract().<List<String>>path("jobs.job_id")).containsExactlyInAnyOrder(run1, run2));
 
         // Each run writes under its own prefix; the service lists them per run.
         String html1 = OutputNames.outputFile("hello.ipynb", first, OutputFormat.HTML, "py");
@@ -131,7 +134,8 @@ class DefinitionsTest extends ServiceTest {
 
         // Deleting one run removes its outputs, not the definition's input or the other run.
         given().when().delete("/scheduler/jobs/" + run1).then().statusCode(204);
-        assertThat(keys("jobs/" + run1 + "/")).isEmpty();
+        Api.get(run1).statusCode(404);
+        eventually().until(() -> keys("jobs/" + run1 + "/").isEmpty());
         assertThat(keys("jobs/" + run2 + "/")).isNotEmpty();
         assertThat(keys(inputPrefix)).isNotEmpty();
     }
@@ -159,6 +163,8 @@ class DefinitionsTest extends ServiceTest {
         ((Map<String, Object>) create.get("runtime_environment_parameters")).put("env.TOKEN", "first-secret");
         String id = Api.submitDefinition(create);
         String before = controller.fire("nb-jobdef-" + id, minute(-5));
+        controller.run(before);
+        controller.succeed(before, "ok");
 
         Map<String, Object> params = new HashMap<>(Map.of("cpu", "2", "memory", "3Gi", "gpu", 1,
                 "env.TOKEN", "********", "env.NEW_ONE", "second-secret"));
@@ -203,6 +209,78 @@ class DefinitionsTest extends ServiceTest {
     }
 
     @Test
+    void aStoppedOrFailedRunNoLongerHoldsTheNextScheduledRunBack() {
+        String id = Api.submitDefinition(Api.createDefinition("every minute", "* * * * *", null));
+        String cronJob = "nb-jobdef-" + id;
+        Instant stoppedMinute = minute(-3);
+        String stopped = controller.fire(cronJob, stoppedMinute);
+        eventually().until(() -> Api.get(stopped).extract().statusCode() == 200);
+        controller.run(stopped);
+        put("jobs/" + stopped + "/output/hello.ipynb", Api.notebook("hello.ipynb"));
+        assertThat(controller.activeRuns(cronJob)).containsExactly(stopped);
+
+        given().contentType("application/json").body(Map.of("status", "STOPPED")).when()
+                .patch("/scheduler/jobs/" + stopped).then().statusCode(204);
+        eventually().until(() -> Api.status(stopped).equals("STOPPED"));
+        assertThat(controller.activeRuns(cronJob)).as("the CronJob's active runs after the stop").isEmpty();
+        Job released = k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(stopped).get();
+        assertThat(released.getSpec().getSuspend()).isTrue();
+        assertThat(Optional.ofNullable(released.getMetadata().getOwnerReferences()).orElse(List.of()))
+                .noneMatch(o -> "CronJob".equals(o.getKind()));
+        assertThat(released.getMetadata().getLabels()).containsEntry("scheduler.jupyter.org/job-definition-id", id);
+
+        // The next minute starts on time (Forbid finds nothing active); it fails on its image and is
+        // suspended by the service: the minute after starts too.
+        String failed = controller.fire(cronJob, stoppedMinute.plusSeconds(60));
+        assertThat(failed).as("the run after a stopped one").isNotNull();
+        controller.waiting(failed, "ImagePullBackOff", "Back-off pulling image \"notebook-jobs/executor:0.1.0\"");
+        // Past the grace period and the kubelet's retries (JobStateMapper.IMAGE_ERROR_TIMEOUT).
+        clock.advance(java.time.Duration.ofSeconds(181));
+        eventually().until(() -> Api.status(failed).equals("FAILED"));
+        eventually().until(() -> !controller.activeRuns(cronJob).contains(failed));
+        String third = controller.fire(cronJob, stoppedMinute.plusSeconds(120));
+        assertThat(third).as("the run after a failed and suspended one").isNotNull();
+
+        // The stopped run stays in the history with its record and files.
+        eventually().untilAsserted(() -> assertThat(given().when().get("/scheduler/jobs?job_definition_id=" + id)
+                .then().extract().<List<String>>path("jobs.job_id")).containsExactlyInAnyOrder(stopped, failed, third));
+        Api.get(stopped).statusCode(200).body("status", equalTo("STOPPED")).body("job_definition_id", equalTo(id))
+                .body("name", equalTo("every minute")).body("create_time", equalTo(stoppedMinute.toEpochMilli()));
+        assertThat(given().when().get("/scheduler/jobs/" + stopped + "/files").then().statusCode(200).extract()
+                .jsonPath().<String>getList("files.name")).contains("input/hello.ipynb", "output/hello.ipynb");
+
+        // No longer the CronJob's child, so not the garbage collector's: the definition's delete finds it by label.
+        given().when().delete("/scheduler/job_definitions/" + id).then().statusCode(204);
+        for (String run : List.of(stopped, failed, third)) {
+            Api.get(run).statusCode(404);
+            // The delete answers once the runs are hidden; their Jobs and files go right after.
+            eventually().untilAsserted(() -> assertThat(k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(run)
+                    .get()).as("Job %s", run).isNull());
+            eventually().untilAsserted(() -> assertThat(keys("jobs/" + run + "/")).as("files of %s", run).isEmpty());
+        }
+    }
+
+    @Test
+    void aRunStoppedBeforeTheFixIsReleasedByTheReconciler() {
+        String id = Api.submitDefinition(Api.createDefinition("blocked", "* * * * *", null));
+        String cronJob = "nb-jobdef-" + id;
+        String stuck = controller.fire(cronJob, minute(-2));
+        eventually().until(() -> Api.get(stuck).extract().statusCode() == 200);
+        // What an earlier version left: suspended with the stop mark, still the CronJob's child and active.
+        k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(stuck).edit(j -> {
+            j.getSpec().setSuspend(true);
+            j.getMetadata().getAnnotations().put("scheduler.jupyter.org/stop-requested", "1");
+            return j;
+        });
+        eventually().until(() -> controller.activeRuns(cronJob).isEmpty());
+        eventually().until(() -> Optional.ofNullable(k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(stuck)
+                .get().getMetadata().getOwnerReferences()).orElse(List.of()).stream()
+                .noneMatch(o -> "CronJob".equals(o.getKind())));
+        assertThat(controller.fire(cronJob, minute(-1))).isNotNull();
+        Api.get(stuck).statusCode(200).body("status", equalTo("STOPPED"));
+    }
+
+    @Test
     void runNowIsANormalHistoryEntryWithItsOwnParameters() {
         String id = Api.submitDefinition(Api.createDefinition("run me", "0 0 * * *", null));
         String jobId = given().contentType("application/json").body(Map.of("parameters", Map.of("greeting", "'now'")))
@@ -223,11 +301,16 @@ class DefinitionsTest extends ServiceTest {
     }
 
     @Test
-    void aNewInputReplacesTheStagedOneUnlessAnUnfinishedRunStillReadsIt() {
+    void aNewInputIsANewVersionAndEveryRunKeepsTheOneItRanWith() {
         String id = Api.submitDefinition(Api.createDefinition("input swap", "0 0 * * *", null));
         String oldPrefix = env(template(cronJob(id)), "NBJ_INPUT_PREFIX");
-        String pending = controller.fire("nb-jobdef-" + id, minute(-3));
-        eventually().until(() -> Api.get(pending).extract().statusCode() == 200);
+        String finished = controller.fire("nb-jobdef-" + id, minute(-3));
+        eventually().until(() -> Api.get(finished).extract().statusCode() == 200);
+        controller.run(finished);
+        controller.succeed(finished, "ok");
+        eventually().until(() -> Api.status(finished).equals("COMPLETED"));
+        eventually().until(() -> k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(finished).get()
+                .getMetadata().getAnnotations().containsKey("scheduler.jupyter.org/outcome"));
 
         given().multiPart("job", Api.json(Map.of("package_input_folder", true)), "application/json")
                 .multiPart("input", "report.ipynb", Api.notebook("hello.ipynb"))
@@ -238,17 +321,56 @@ class DefinitionsTest extends ServiceTest {
         assertThat(keys(newPrefix)).containsExactly(newPrefix + "data/new.csv", newPrefix + "report.ipynb");
         Api.definition(id).body("input_filename", equalTo("report.ipynb"))
                 .body("packaged_files", equalTo(List.of("data/new.csv")));
-        assertThat(keys(oldPrefix)).as("a queued run still reads the old input").isNotEmpty();
 
-        controller.run(pending);
-        controller.succeed(pending, "ok");
-        eventually().until(() -> Api.status(pending).equals("COMPLETED"));
-        // Once its outcome is recorded the run no longer holds the old input.
-        eventually().until(() -> k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(pending).get()
-                .getMetadata().getAnnotations().containsKey("scheduler.jupyter.org/outcome"));
-        Api.patchDefinition(id, Map.of("input_uri", "s3://" + S3ProxyResource.BUCKET + "/" + newPrefix + "report.ipynb"))
-                .statusCode(204);
-        eventually().untilAsserted(() -> assertThat(keys(oldPrefix)).isEmpty());
+        // The finished run still has its "Input": listed, in job_files, downloadable.
+        assertThat(keys(oldPrefix)).as("the input a finished run ran with").containsExactly(oldPrefix + "hello.ipynb");
+        assertThat(given().when().get("/scheduler/jobs/" + finished + "/files").then().statusCode(200).extract()
+                .jsonPath().<String>getList("files.name")).contains("input/hello.ipynb").doesNotContain("input/report.ipynb");
+        assertThat(Api.get(finished).extract().jsonPath().<String>getList("job_files.file_path")).contains("input/hello.ipynb");
+        given().when().get("/scheduler/jobs/" + finished + "/files/input/hello.ipynb").then().statusCode(200);
+
+        // Another new input, from the user's area of the bucket (the service's own prefixes are off limits):
+        // the version in between was never run, so it goes; the finished run's stays.
+        String mine = "users/alice/swap-" + System.nanoTime() + "/report.ipynb";
+        put(mine, Api.notebook("hello.ipynb"));
+        Api.patchDefinition(id, Map.of("input_uri", "s3://" + S3ProxyResource.BUCKET + "/" + mine)).statusCode(204);
+        String currentPrefix = env(template(cronJob(id)), "NBJ_INPUT_PREFIX");
+        assertThat(keys(newPrefix)).as("an input version no run used").isEmpty();
+        assertThat(keys(oldPrefix)).isNotEmpty();
+
+        // Deleting the last run that used it removes the old version, never the current one.
+        given().when().delete("/scheduler/jobs/" + finished).then().statusCode(204);
+        // The leader finishes the delete in the background, then the version goes.
+        eventually().until(() -> keys(oldPrefix).isEmpty());
+        assertThat(keys(currentPrefix)).isNotEmpty();
+    }
+
+    @Test
+    void theFirstEnvSecretOfAnUpdateSurvivesACronJobConflict() {
+        String id = Api.submitDefinition(Api.createDefinition("first secret", "0 0 * * *", null));
+        // Someone else (the CronJob controller writing its status) changed the CronJob in between:
+        // the replace answers 409 once and the update retries, with the Secret already created.
+        server.expect().put().withPath("/apis/batch/v1/namespaces/" + NAMESPACE + "/cronjobs/nb-jobdef-" + id)
+                .andReturn(409, new io.fabric8.kubernetes.api.model.StatusBuilder().withCode(409).withReason("Conflict")
+                        .withMessage("the object has been modified; please apply your changes to the latest version")
+                        .build())
+                .once();
+
+        Api.patchDefinition(id, Map.of("runtime_environment_parameters",
+                Map.of("cpu", "500m", "env.TOKEN", "first-value"))).statusCode(204);
+
+        var secret = k8s().secrets().inNamespace(NAMESPACE).withName("nb-jobdef-" + id + "-env").get();
+        Map<String, String> values = secret.getStringData() != null ? secret.getStringData() : secret.getData();
+        assertThat(values).containsKey("TOKEN");
+        assertThat(secret.getMetadata().getOwnerReferences()).anyMatch(o -> o.getName().equals("nb-jobdef-" + id));
+        assertThat(template(cronJob(id)).getEnv()).anyMatch(e -> e.getName().equals("TOKEN")
+                && e.getValueFrom().getSecretKeyRef().getName().equals("nb-jobdef-" + id + "-env"));
+        Api.definition(id).body("runtime_environment_parameters.'env.TOKEN'", equalTo("********"));
+        assertThat(k8s().getKubernetesSerialization().asJson(cronJob(id))).doesNotContain("first-value");
+        // Not stuck: the next update goes through.
+        Api.patchDefinition(id, Map.of("runtime_environment_parameters",
+                Map.of("cpu", "500m", "env.TOKEN", "********", "env.OTHER", "second-value"))).statusCode(204);
+        assertThat(template(cronJob(id)).getEnv()).extracting(EnvVar::getName).contains("TOKEN", "OTHER");
     }
 
     @Test
@@ -270,8 +392,10 @@ class DefinitionsTest extends ServiceTest {
         Api.get(run).statusCode(404);
         Api.get(now).statusCode(404);
         assertThat(keys("definitions/" + id + "/")).isEmpty();
-        assertThat(keys("jobs/" + run + "/")).isEmpty();
-        assertThat(keys("jobs/" + now + "/")).isEmpty();
+        // The runs were marked in the request; the leader removes their files, then their Jobs.
+        eventually().until(() -> keys("jobs/" + run + "/").isEmpty() && keys("jobs/" + now + "/").isEmpty());
+        eventually().until(() -> k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(run).get() == null
+                && kubeJob(now) == null);
         eventually().until(() -> controller.pods(run).isEmpty());
         eventually().until(() -> k8s().secrets().inNamespace(NAMESPACE).withName("nb-jobdef-" + id + "-env").get() == null);
     }

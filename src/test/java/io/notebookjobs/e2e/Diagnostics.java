@@ -22,6 +22,18 @@ public final class Diagnostics implements TestWatcher {
         current = () -> report(service, cluster);
     }
 
+    /** The same for several services against one cluster (replicas): each one's report. */
+    static void watch(SimCluster cluster, List<E2EService> services) {
+        current = () -> {
+            StringBuilder out = new StringBuilder();
+            for (int i = 0; i < services.size(); i++) {
+                out.append("\n########## replica ").append(i + 1).append(" of ").append(services.size())
+                        .append(" ##########").append(report(services.get(i), cluster));
+            }
+            return out.toString();
+        };
+    }
+
     static String report(E2EService service, SimCluster cluster) {
         StringBuilder out = new StringBuilder();
         out.append("\n===== service log (last ").append(LOG_LINES).append(" lines) =====\n")

@@ -26,13 +26,16 @@ import java.util.function.Supplier;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.notebookjobs.testing.JupyterHubServer;
 import io.notebookjobs.testing.ServiceProcess;
 import io.restassured.specification.RequestSpecification;
 
 /**
  * The packaged service running against the sim-cluster, and its API as a client uses it. It can
  * be killed and started again (logs of earlier processes are kept for diagnostics). Every job it
- * creates is remembered, so {@link #deleteCreatedJobs} can clean up.
+ * creates is remembered, so {@link #deleteCreatedJobs} can clean up. It runs in auth mode
+ * jupyterhub against a real hub, as a shared deployment does; every call carries a hub token of
+ * {@link #USER}, as the JupyterLab bridge sends it.
  */
 final class E2EService implements AutoCloseable {
 
@@ -46,18 +49,26 @@ final class E2EService implements AutoCloseable {
     private final Map<String, List<String>> observed = new java.util.concurrent.ConcurrentHashMap<>();
     private final StringBuffer earlierLogs = new StringBuffer();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final String authorization;
     private volatile ServiceProcess process;
 
-    private E2EService(SimCluster cluster, Map<String, String> environment) {
+    /** The hub user every end-to-end job belongs to. */
+    static final String USER = "alice";
+
+    private E2EService(SimCluster cluster, Map<String, String> environment, String authorization) {
         this.cluster = cluster;
         this.environment = environment;
+        this.authorization = authorization;
     }
 
     /** Starts the service with the cluster's environment plus {@code overrides} and waits until it is ready. */
     static E2EService start(SimCluster cluster, Map<String, String> overrides) {
+        JupyterHubServer hub = JupyterHubServer.get();
         Map<String, String> env = new HashMap<>(cluster.serviceEnvironment());
+        env.put("NOTEBOOK_JOBS_AUTH_MODE", "jupyterhub");
+        env.put("NOTEBOOK_JOBS_AUTH_JUPYTERHUB_API_URL", hub.apiUrl());
         env.putAll(overrides);
-        E2EService service = new E2EService(cluster, env);
+        E2EService service = new E2EService(cluster, env, hub.token(USER).header());
         service.startProcess();
         return service;
     }
@@ -117,7 +128,7 @@ final class E2EService implements AutoCloseable {
 
     /** POST /scheduler/jobs as the UI sends it: the job JSON, the notebook and any folder files. */
     Created create(Map<String, Object> job, String notebook, Map<String, byte[]> files) {
-        RequestSpecification request = given().port(port())
+        RequestSpecification request = given().port(port()).header("Authorization", authorization)
                 .multiPart("job", JsonText.of(job), "application/json")
                 .multiPart("input", notebook, resource(notebook), "application/x-ipynb+json");
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
@@ -135,9 +146,34 @@ final class E2EService implements AutoCloseable {
         return new Created(id, took);
     }
 
+    /**
+     * POST /scheduler/jobs as multipart (the job JSON and the notebook), whatever it answers: for
+     * many concurrent creates, which need not succeed (a repeated idempotency token is a 409).
+     * A 200's job id is remembered for {@link #deleteCreatedJobs}.
+     */
+    Response createRaw(Map<String, Object> job, String notebook) {
+        String boundary = "nbj-e2e-" + java.util.UUID.randomUUID();
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        byte[] crlf = "\r\n".getBytes(StandardCharsets.UTF_8);
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"job\"\r\n"
+                + "Content-Type: application/json\r\n\r\n" + JsonText.of(job)).getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(crlf);
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"input\"; filename=\"" + notebook
+                + "\"\r\nContent-Type: application/x-ipynb+json\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(resource(notebook));
+        body.writeBytes(crlf);
+        body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        Response r = send(HttpRequest.newBuilder(uri("/jobs")).header("Content-Type", "multipart/form-data; boundary="
+                + boundary).POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())));
+        if (r.status() == 200) {
+            created.add((String) r.json().get("job_id"));
+        }
+        return r;
+    }
+
     /** POST /scheduler/job_definitions as multipart; returns the definition's id. */
     String createDefinition(Map<String, Object> definition, String notebook, Map<String, byte[]> files) {
-        RequestSpecification request = given().port(port())
+        RequestSpecification request = given().port(port()).header("Authorization", authorization)
                 .multiPart("job", JsonText.of(definition), "application/json")
                 .multiPart("input", notebook, resource(notebook), "application/x-ipynb+json");
         for (Map.Entry<String, byte[]> f : files.entrySet()) {
@@ -199,7 +235,7 @@ final class E2EService implements AutoCloseable {
     byte[] download(String jobId, String file) {
         try {
             HttpResponse<byte[]> r = http.send(HttpRequest.newBuilder(uri("/jobs/" + jobId + "/files/" + file))
-                    .timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
+                    .header("Authorization", authorization).timeout(Duration.ofSeconds(30)).GET().build(), HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) {
                 throw new AssertionError("GET files/" + file + " of " + jobId + ": " + r.statusCode() + " "
                         + new String(r.body(), StandardCharsets.UTF_8));
@@ -269,7 +305,8 @@ final class E2EService implements AutoCloseable {
     private Response send(HttpRequest.Builder request) {
         long t0 = System.nanoTime();
         try {
-            HttpResponse<String> r = http.send(request.timeout(Duration.ofSeconds(60)).build(),
+            HttpResponse<String> r = http.send(request.header("Authorization", authorization)
+                    .timeout(Duration.ofSeconds(60)).build(),
                     HttpResponse.BodyHandlers.ofString());
             return new Response(r.statusCode(), r.body(), Duration.ofNanos(System.nanoTime() - t0));
         } catch (IOException e) {

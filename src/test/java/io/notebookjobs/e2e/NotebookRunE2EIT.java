@@ -87,7 +87,7 @@ class NotebookRunE2EIT extends ServiceE2ETest {
         assertThat(k8sJob.getMetadata().getLabels())
                 .containsEntry("app.kubernetes.io/managed-by", "notebook-jobs")
                 .containsEntry("scheduler.jupyter.org/job-id", id)
-                .containsEntry("scheduler.jupyter.org/owner", "anonymous")
+                .containsEntry("scheduler.jupyter.org/owner", E2EService.USER)
                 .containsEntry("scheduler.jupyter.org/status", "COMPLETED");
         assertThat(k8sJob.getMetadata().getAnnotations().get("scheduler.jupyter.org/outcome")).contains("\"COMPLETED\"");
         assertThat(k8sJob.getStatus().getConditions())
@@ -100,7 +100,7 @@ class NotebookRunE2EIT extends ServiceE2ETest {
         assertThat(pod.getMetadata().getLabels())
                 .containsEntry("app.kubernetes.io/managed-by", "notebook-jobs")
                 .containsEntry("scheduler.jupyter.org/job-id", id)
-                .containsEntry("scheduler.jupyter.org/owner", "anonymous")
+                .containsEntry("scheduler.jupyter.org/owner", E2EService.USER)
                 .containsEntry("batch.kubernetes.io/job-name", "nb-job-" + id);
         assertThat(pod.getMetadata().getOwnerReferences())
                 .anyMatch(o -> "Job".equals(o.getKind()) && ("nb-job-" + id).equals(o.getName()));
@@ -144,6 +144,26 @@ class NotebookRunE2EIT extends ServiceE2ETest {
         assertThat(k8sJob.getMetadata().getLabels()).containsEntry("scheduler.jupyter.org/status", "FAILED");
         assertThat(k8sJob.getStatus().getConditions())
                 .anyMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    @Test
+    void aCellErrorFailsAtOnceWhateverRetriesWereAskedFor() {
+        String name = "e2e no retry " + UUID.randomUUID().toString().substring(0, 8);
+        java.nio.file.Path gate = cluster.newGate("no-retry");
+        SimCluster.fail(gate);
+        Map<String, Object> request = E2EService.job(name, List.of("ipynb"),
+                Map.of("gate", SimCluster.gateParameter(gate)));
+        E2EService.runtimeParameters(request).put("max_retries", 2);
+        String id = service.create(request, "gated.ipynb");
+
+        Map<String, Object> job = service.awaitStatus(id, Set.of("COMPLETED", "FAILED"), Duration.ofSeconds(120));
+        assertThat(job.get("status")).isEqualTo("FAILED");
+        // One attempt, its own message: the same cell would raise again on a retry.
+        assertThat((String) job.get("status_message")).startsWith("Cell 4 raised RuntimeError");
+        Job k8sJob = service.awaitOutcomeWritten(id);
+        assertThat(k8sJob.getStatus().getFailed()).isEqualTo(1);
+        assertThat(k8sJob.getStatus().getConditions())
+                .anyMatch(c -> "Failed".equals(c.getType()) && "PodFailurePolicy".equals(c.getReason()));
     }
 
     private static long number(Map<String, Object> job, String field) {

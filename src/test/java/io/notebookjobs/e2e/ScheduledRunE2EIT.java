@@ -84,6 +84,12 @@ class ScheduledRunE2EIT extends ServiceE2ETest {
                 .get()).isNull();
         for (String r : runIds) {
             assertThat(service.describe(r)).as("run %s after the delete", r).isNull();
+        }
+        for (String r : runIds) {
+            // The leader finishes each run's delete: files, then its Job.
+            service.await("the Job of deleted run " + r + " to go", Duration.ofSeconds(90),
+                    () -> cluster.kube().batch().v1().jobs().inNamespace(SimCluster.NAMESPACE).withName(r).get(),
+                    java.util.Objects::isNull);
             assertThat(cluster.objectsOf(r)).as("objects of run %s", r).isEmpty();
         }
     }

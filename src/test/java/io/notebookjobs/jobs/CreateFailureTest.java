@@ -16,13 +16,19 @@ import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 
-/** When the API server refuses the Job, what was already uploaded and created is removed again. */
+/**
+ * When the API server refuses the Job or its Secret, what was already uploaded and created is
+ * removed again; a create that dies half-way (here: its cleanup refused too, as after a crash)
+ * leaves a suspended, marked Job that nobody sees and the leader deletes, and the Secret is owned
+ * by its Job from the moment it exists, so nothing holding values is ever left unowned.
+ */
 @QuarkusTest
 @WithKubernetesTestServer
 @QuarkusTestResource(S3ProxyResource.class)
 class CreateFailureTest extends ServiceTest {
 
     private static final String JOBS = "/apis/batch/v1/namespaces/test/jobs";
+    private static final String SECRETS = "/api/v1/namespaces/test/secrets";
 
     private Map<String, Object> jobWithSecret(String name) {
         Map<String, Object> request = job(name);
@@ -58,5 +64,86 @@ class CreateFailureTest extends ServiceTest {
         Api.submit(job("invalid"), Api.notebook("hello.ipynb"), Map.of()).statusCode(400)
                 .body("message", startsWith("Kubernetes rejected the job: Job.batch \"nb-job-x\" is invalid"));
         assertThat(keys("jobs/")).isEqualTo(objects);
+    }
+    @Test
+    void theSecretIsOwnedByItsJobFromTheMomentItExists() throws Exception {
+        java.util.concurrent.CopyOnWriteArrayList<io.fabric8.kubernetes.api.model.Secret> added = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (var watch = k8s().secrets().inNamespace(NAMESPACE).watch(new io.fabric8.kubernetes.client.Watcher<>() {
+            @Override
+            public void eventReceived(Action action, io.fabric8.kubernetes.api.model.Secret secret) {
+                if (action == Action.ADDED) {
+                    added.add(secret);
+                }
+            }
+
+            @Override
+            public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+            }
+        })) {
+            String id = Api.submit(jobWithSecret("owned secret"));
+            String secretName = io.notebookjobs.kube.Labels.envSecretName(jobName(id));
+            eventually().until(() -> added.stream().anyMatch(x -> x.getMetadata().getName().equals(secretName)));
+            var first = added.stream().filter(x -> x.getMetadata().getName().equals(secretName)).findFirst().orElseThrow();
+            assertThat(first.getMetadata().getOwnerReferences()).as("owner when created")
+                    .extracting(o -> o.getUid()).containsExactly(kubeJob(id).getMetadata().getUid());
+            var job = kubeJob(id);
+            assertThat(job.getSpec().getSuspend()).as("resumed").isNotEqualTo(Boolean.TRUE);
+            assertThat(job.getMetadata().getAnnotations()).doesNotContainKey(io.notebookjobs.kube.Labels.CREATING);
+            eventually().until(() -> !controller.pods(jobName(id)).isEmpty());
+        }
+    }
+
+    @Test
+    void aSecretTheApiServerRefusesRemovesTheJobAndTheUpload() {
+        List<String> objects = keys("jobs/");
+        int jobs = k8s().batch().v1().jobs().inNamespace(NAMESPACE).list().getItems().size();
+        server.expect().post().withPath(SECRETS).andReturn(500, new StatusBuilder().withCode(500)
+                .withMessage("etcdserver: request timed out").build()).always();
+        try {
+            Api.submit(jobWithSecret("secret refused"), Api.notebook("hello.ipynb"), Map.of()).statusCode(503);
+        } finally {
+            server.getKubernetesMockServer().clearExpectations();
+        }
+        assertThat(keys("jobs/")).isEqualTo(objects);
+        eventually().until(() -> k8s().batch().v1().jobs().inNamespace(NAMESPACE).list().getItems().size() == jobs);
+    }
+
+    @Test
+    void aCreateThatDiedHalfWayIsNeverShownAndIsDeletedAndItsTokenThenCreatesAnew() {
+        String token = "half-way-" + java.util.UUID.randomUUID();
+        String id = JobService.idFromToken("alice", token);
+        String name = jobName(id);
+        Map<String, Object> request = jobWithSecret("half way");
+        request.put("idempotency_token", token);
+        // The resume and the cleanup after it both fail: what a crash after the Secret leaves.
+        server.expect().patch().withPath(JOBS + "/" + name).andReturn(500, new StatusBuilder().withCode(500)
+                .withMessage("etcdserver: leader changed").build()).always();
+        server.expect().delete().withPath(JOBS + "/" + name).andReturn(500, new StatusBuilder().withCode(500)
+                .withMessage("etcdserver: leader changed").build()).always();
+        try {
+            Api.submit(request, Api.notebook("hello.ipynb"), Map.of()).statusCode(503);
+        } finally {
+            server.getKubernetesMockServer().clearExpectations();
+        }
+        var left = kubeJob(id);
+        assertThat(left.getSpec().getSuspend()).as("nothing may run without its values").isTrue();
+        assertThat(left.getMetadata().getAnnotations()).containsKey(io.notebookjobs.kube.Labels.CREATING);
+        assertThat(controller.pods(name)).isEmpty();
+        Api.get(id).statusCode(404);
+        List<String> listed = io.restassured.RestAssured.given().when().get("/scheduler/jobs").then().statusCode(200)
+                .extract().path("jobs.job_id");
+        assertThat(listed).doesNotContain(id);
+
+        // A retry with the token before the leader removed it: told to come back, not a 409.
+        Api.submit(request, Api.notebook("hello.ipynb"), Map.of()).statusCode(503)
+                .body("message", startsWith("idempotency_token: an earlier create with token '" + token + "' did not finish"));
+
+        clock.advance(java.time.Duration.ofMinutes(3));
+        eventually().until(() -> k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(name).get() == null);
+        clock.reset();
+
+        Api.submit(request, Api.notebook("hello.ipynb"), Map.of()).statusCode(200)
+                .body("job_id", org.hamcrest.Matchers.equalTo(id));
+        eventually().until(() -> !controller.pods(name).isEmpty());
     }
 }

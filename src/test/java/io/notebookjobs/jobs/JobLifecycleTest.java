@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.greaterThanOrEqualTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -25,6 +26,9 @@ import io.quarkus.test.kubernetes.client.WithKubernetesTestServer;
 @WithKubernetesTestServer
 @QuarkusTestResource(S3ProxyResource.class)
 class JobLifecycleTest extends ServiceTest {
+
+    @jakarta.inject.Inject
+    io.notebookjobs.kube.Leader leader;
 
     @Test
     void runsToCompletionAndRecordsItsOutcomeOnTheJob() {
@@ -50,6 +54,52 @@ class JobLifecycleTest extends ServiceTest {
     }
 
     @Test
+    void theReplicaLeadsThroughTheLeaseAndOnlyTheLeaderWritesOutcomes() {
+        eventually().until(() -> leader.isLeader());
+        assertThat(lease().getSpec().getHolderIdentity()).isEqualTo(leader.identity());
+        try {
+            // Another replica holds the lease (this one's renewals stopped reaching the API):
+            // this replica stops leading within the renew deadline and decides nothing.
+            k8s().leases().inNamespace(NAMESPACE).withName("notebook-jobs-leader").edit(l -> {
+                l.getSpec().setHolderIdentity("other-replica");
+                l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
+                l.getSpec().setLeaseDurationSeconds(60);
+                return l;
+            });
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> !leader.isLeader());
+            String id = Api.submit(job("led"));
+            controller.run(jobName(id));
+            controller.succeed(jobName(id), "Notebook ran.");
+            org.awaitility.Awaitility.await().during(java.time.Duration.ofSeconds(2)).atMost(java.time.Duration.ofSeconds(4))
+                    .until(() -> !kubeJob(id).getMetadata().getAnnotations().containsKey("scheduler.jupyter.org/outcome"));
+            // The API shows the Job's own conditions meanwhile.
+            Api.get(id).body("status", equalTo("COMPLETED"));
+
+            // The other replica's lease runs out: this one leads again and catches up at once.
+            expireLease();
+            eventually().until(() -> leader.isLeader());
+            eventually().until(() -> kubeJob(id).getMetadata().getAnnotations().containsKey("scheduler.jupyter.org/outcome"));
+        } finally {
+            expireLease();
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> leader.isLeader());
+        }
+    }
+
+    private io.fabric8.kubernetes.api.model.coordination.v1.Lease lease() {
+        return k8s().leases().inNamespace(NAMESPACE).withName("notebook-jobs-leader").get();
+    }
+
+    private void expireLease() {
+        k8s().leases().inNamespace(NAMESPACE).withName("notebook-jobs-leader").edit(l -> {
+            if (!leader.identity().equals(l.getSpec().getHolderIdentity())) {
+                l.getSpec().setRenewTime(java.time.ZonedDateTime.now().minusMinutes(10));
+                l.getSpec().setLeaseDurationSeconds(1);
+            }
+            return l;
+        });
+    }
+
+    @Test
     void aFailingNotebookShowsTheExecutorsMessageAndExitCode() {
         String id = Api.submit(job("cell error"));
         controller.run(jobName(id));
@@ -71,12 +121,26 @@ class JobLifecycleTest extends ServiceTest {
     }
 
     @Test
-    void evictionIsExplained() {
+    void anEvictedPodIsReplacedWithoutUsingUpARetry() {
         String id = Api.submit(job("evicted"));
         controller.run(jobName(id));
         controller.evict(jobName(id), "The node was low on resource: memory.");
+        eventually().until(() -> Api.status(id).equals("QUEUED"));
+        Api.get(id).body("status_message", equalTo("Restarting: The pod was evicted by its node: The node was low on "
+                + "resource: memory. This does not count as a failed attempt."));
+        controller.run(jobName(id));
+        controller.succeed(jobName(id), "Notebook ran.");
+        eventually().until(() -> Api.status(id).equals("COMPLETED"));
+    }
+
+    @Test
+    void aCellErrorIsNotRetried() {
+        String id = Api.submit(Api.with(job("not retried"), "max_retries", 2));
+        controller.run(jobName(id));
+        controller.fail(jobName(id), 1, "Error", "Cell 2 raised ValueError: bad region.");
         eventually().until(() -> Api.status(id).equals("FAILED"));
-        Api.get(id).body("status_message", equalTo("The pod was evicted by its node: The node was low on resource: memory."));
+        Api.get(id).body("status_message", equalTo("Cell 2 raised ValueError: bad region. (exit code 1)"));
+        assertThat(controller.pods(jobName(id))).hasSize(1);
     }
 
     @Test
@@ -203,6 +267,20 @@ class JobLifecycleTest extends ServiceTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void theEnvironmentValuesAreDeletedOnceTheOutcomeIsFinal() {
+        Map<String, Object> request = job("short-lived secret");
+        ((Map<String, Object>) request.get("runtime_environment_parameters")).put("env.API_TOKEN", "s3cr3t-value");
+        String id = Api.submit(request);
+        assertThat(k8s().secrets().inNamespace(NAMESPACE).withName(jobName(id) + "-env").get()).isNotNull();
+        controller.run(jobName(id));
+        controller.succeed(jobName(id), "Notebook ran.");
+        eventually().until(() -> kubeJob(id).getMetadata().getAnnotations().containsKey("scheduler.jupyter.org/outcome"));
+        eventually().until(() -> k8s().secrets().inNamespace(NAMESPACE).withName(jobName(id) + "-env").get() == null);
+        Api.get(id).body("status", equalTo("COMPLETED"));
+    }
+
+    @Test
     void deleteRemovesTheJobItsPodsSecretAndFiles() {
         Map<String, Object> request = job("to delete");
         ((Map<String, Object>) request.get("runtime_environment_parameters")).put("env.API_TOKEN", "s3cr3t-value");
@@ -214,12 +292,30 @@ class JobLifecycleTest extends ServiceTest {
 
         given().when().delete("/scheduler/jobs/" + id).then().statusCode(204);
 
-        assertThat(kubeJob(id)).isNull();
+        // Gone for the API at once; the leader finishes the rest without holding the request.
+        Api.get(id).statusCode(404).body("message", containsString(id));
+        assertThat(given().when().get("/scheduler/jobs").then().extract().<List<String>>path("jobs.job_id"))
+                .doesNotContain(id);
+        given().when().delete("/scheduler/jobs/" + id).then().statusCode(404);
+        eventually().until(() -> kubeJob(id) == null);
         assertThat(keys("jobs/" + id + "/")).isEmpty();
         eventually().until(() -> controller.pods(jobName(id)).isEmpty());
         eventually().until(() -> k8s().secrets().inNamespace(NAMESPACE).withName(jobName(id) + "-env").get() == null);
-        Api.get(id).statusCode(404).body("message", containsString(id));
-        given().when().delete("/scheduler/jobs/" + id).then().statusCode(404);
+    }
+
+    @Test
+    void aDeleteMarkedBeforeARestartIsFinishedByTheLeader() {
+        String id = Api.submit(job("marked elsewhere"));
+        controller.run(jobName(id));
+        controller.succeed(jobName(id), "ok");
+        eventually().until(() -> kubeJob(id).getMetadata().getAnnotations().containsKey("scheduler.jupyter.org/outcome"));
+        // A replica marked it and died before doing anything else.
+        k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(jobName(id)).edit(j -> {
+            j.getMetadata().getAnnotations().put("scheduler.jupyter.org/delete-requested", "1");
+            return j;
+        });
+        eventually().until(() -> kubeJob(id) == null);
+        assertThat(keys("jobs/" + id + "/")).isEmpty();
     }
 
     @Test

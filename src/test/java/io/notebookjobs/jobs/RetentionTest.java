@@ -40,7 +40,7 @@ class RetentionTest extends ServiceTest {
         clock.advance(Duration.ofDays(21));
         assertThat(sweeper.deleteEndedBefore(Duration.ofDays(30))).isGreaterThanOrEqualTo(1);
         Api.get(done).statusCode(404);
-        assertThat(kubeJob(done)).isNull();
+        eventually().until(() -> kubeJob(done) == null);
         assertThat(keys("jobs/" + done + "/")).isEmpty();
         Api.get(running).statusCode(200);
         assertThat(keys("jobs/" + running + "/")).isNotEmpty();

@@ -31,12 +31,12 @@ class JobManifestsTest {
     static JobRecord record(String owner) {
         return new JobRecord(ID, "nightly report", owner, "report.ipynb", "default", Map.of("cpu", "2"),
                 List.of("ipynb", "html"), Map.of("region", "'eu'"), List.of("nightly"), null, null, null, null, false,
-                List.of(), 1795437423000L, 3600, 0, "py", null);
+                List.of(), 1795437423000L, 3600, 0, "py", null, null);
     }
 
     static RunSettings settings(int gpu, Map<String, String> env) {
-        return new RunSettings(io.notebookjobs.jobs.Quantity.parse("2"), io.notebookjobs.jobs.Quantity.parse("4Gi"), gpu,
-                env, Duration.ofHours(1), 0, Map.of());
+        return new RunSettings(io.notebookjobs.model.Quantity.parse("2"), io.notebookjobs.model.Quantity.parse("4Gi"), gpu,
+                env, Duration.ofHours(1), 0, Map.of(), io.notebookjobs.model.PodProfile.NONE);
     }
 
     private static Job build(Map<String, String> config, int gpu, Map<String, String> env) {
@@ -78,6 +78,34 @@ class JobManifestsTest {
         // run time + scheduling timeout + upload allowance
         assertThat(job.getSpec().getActiveDeadlineSeconds()).isEqualTo(3600 + 300 + 300);
         assertThat(job.getSpec().getTtlSecondsAfterFinished()).as("Jobs are the history: never expire them").isNull();
+    }
+
+    @Test
+    void eachAttemptGetsItsFullRunTimeAndTheBackOffBeforeIt() {
+        JobManifests manifests = new JobManifests(TestConfig.load(Map.of("notebook-jobs.kube.namespace", "notebooks")));
+        RunSettings twoRetries = new RunSettings(io.notebookjobs.model.Quantity.parse("2"),
+                io.notebookjobs.model.Quantity.parse("4Gi"), 0, Map.of(), Duration.ofHours(1), 2, Map.of(),
+                io.notebookjobs.model.PodProfile.NONE);
+        // scheduling timeout + 3 attempts x (run time + upload allowance) + back-off 10 s + 20 s
+        assertThat(manifests.activeDeadline(twoRetries)).isEqualTo(Duration.ofSeconds(300 + 3 * (3600 + 300) + 30));
+        assertThat(JobManifests.retryBackOff(0)).isZero();
+        assertThat(JobManifests.retryBackOff(7)).isEqualTo(Duration.ofSeconds(10 + 20 + 40 + 80 + 160 + 320 + 360));
+        assertThat(JobManifests.retryBackOff(1000)).isEqualTo(Duration.ofSeconds(10 + 20 + 40 + 80 + 160 + 320 + 360L * 994));
+    }
+
+    @Test
+    void deterministicFailuresFailAtOnceAndDisruptionsDoNotCount() {
+        var rules = build(Map.of(), 0, Map.of()).getSpec().getPodFailurePolicy().getRules();
+        assertThat(rules).hasSize(2);
+        // Rules are tried in order: a disrupted pod is replaced whatever its exit code.
+        assertThat(rules.get(0).getAction()).isEqualTo("Ignore");
+        assertThat(rules.get(0).getOnPodConditions()).singleElement()
+                .satisfies(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("DisruptionTarget=True"));
+        assertThat(rules.get(1).getAction()).isEqualTo("FailJob");
+        assertThat(rules.get(1).getOnExitCodes().getContainerName()).isEqualTo(JobManifests.CONTAINER);
+        assertThat(rules.get(1).getOnExitCodes().getOperator()).isEqualTo("In");
+        // Cell error, bad input, time limit, export; not storage (3) or a killed container.
+        assertThat(rules.get(1).getOnExitCodes().getValues()).containsExactly(1, 2, 4, 5);
     }
 
     @Test

@@ -58,7 +58,7 @@ public final class Api {
     }
 
     /** The parts of a multipart create or update: {@code job}, {@code input}, {@code files}. */
-    static RequestSpecification multipart(Map<String, Object> body, byte[] notebook, Map<String, byte[]> files) {
+    public static RequestSpecification multipart(Map<String, Object> body, byte[] notebook, Map<String, byte[]> files) {
         RequestSpecification request = given().multiPart("job", json(body), "application/json");
         if (notebook != null) {
             request = request.multiPart("input", "hello.ipynb", notebook, "application/x-ipynb+json");
@@ -111,6 +111,23 @@ public final class Api {
     public static ValidatableResponse patchDefinition(String id, Map<String, Object> update) {
         return given().contentType("application/json").body(json(update)).when()
                 .patch("/scheduler/job_definitions/" + id).then();
+    }
+
+    /** A Job as a service without identity made it: owned by its one default owner. */
+    public static io.fabric8.kubernetes.api.model.batch.v1.Job legacyJob(String owner) {
+        return legacyJob(owner, ServiceTest.NAMESPACE);
+    }
+
+    public static io.fabric8.kubernetes.api.model.batch.v1.Job legacyJob(String owner, String namespace) {
+        String id = java.util.UUID.randomUUID().toString();
+        io.notebookjobs.jobs.JobRecord record = new io.notebookjobs.jobs.JobRecord(id, "from before identity", owner,
+                "hello.ipynb", "default", Map.of(), List.of("ipynb"), Map.of(), List.of(), null, null, null, null, false,
+                List.of(), System.currentTimeMillis(), 3600, 0, "py", null, null);
+        io.notebookjobs.jobs.RunSettings settings = io.notebookjobs.jobs.RuntimeParameters.parse(Map.of(), null, null,
+                io.notebookjobs.jobs.ResourcePolicy.from(TestConfig.load(Map.of())));
+        return new io.notebookjobs.kube.JobManifests(TestConfig.load(Map.of("notebook-jobs.kube.namespace",
+                namespace))).job(record, settings, io.notebookjobs.storage.JobPaths.forJob("", id),
+                        "notebook-jobs/executor:0.1.0", "nb-job-" + id + "-env");
     }
 
     public static ValidatableResponse get(String jobId) {

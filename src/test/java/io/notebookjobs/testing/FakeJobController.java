@@ -15,6 +15,8 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -57,7 +59,10 @@ public final class FakeJobController implements AutoCloseable {
                 switch (action) {
                     case ADDED -> {
                         // A new watch replays existing Jobs as ADDED: only a Job without pods needs one.
-                        if (!suspended(job) && pods(job.getMetadata().getName()).isEmpty()) {
+                        if (suspended(job)) {
+                            // Created suspended (as every Job with a Secret is): its pod starts on resume.
+                            suspendedJobs.add(job.getMetadata().getName());
+                        } else if (pods(job.getMetadata().getName()).isEmpty()) {
                             createPod(job);
                         }
                     }
@@ -88,14 +93,32 @@ public final class FakeJobController implements AutoCloseable {
     }
 
     /**
-     * The CronJob controller's work at a scheduled time: unless the CronJob is suspended, it
-     * creates the Job {@code <cronjob>-<scheduled time in minutes>} from the Job template, owned
-     * by the CronJob. Returns the Job's name, or null when suspended.
+     * The CronJob controller's work at a scheduled time, as kube-controller-manager 1.36 does it
+     * ({@code syncCronJob}): first its {@code status.active} is brought up to date: a child (a Job
+     * whose controller ownerReference is the CronJob) that finished (Complete or Failed condition)
+     * leaves it, so does an entry whose Job is gone from the API; an entry whose Job exists but is
+     * no longer its child stays, and a suspended child never finishes, so it stays too. Then,
+     * unless the CronJob is suspended or {@code concurrencyPolicy: Forbid} finds an active Job
+     * (Replace deletes them), it creates the Job {@code <cronjob>-<scheduled time in minutes>}
+     * from the Job template, owned by the CronJob, and adds it to {@code status.active}. Returns
+     * the Job's name, or null when no run was started.
      */
     public String fire(String cronJobName, Instant scheduledTime) {
         CronJob cronJob = client.batch().v1().cronjobs().inNamespace(namespace).withName(cronJobName).get();
+        List<ObjectReference> active = activeAfterSync(cronJob);
         if (Boolean.TRUE.equals(cronJob.getSpec().getSuspend())) {
+            writeActive(cronJobName, active, null);
             return null;
+        }
+        if ("Forbid".equals(cronJob.getSpec().getConcurrencyPolicy()) && !active.isEmpty()) {
+            writeActive(cronJobName, active, null);
+            return null;
+        }
+        if ("Replace".equals(cronJob.getSpec().getConcurrencyPolicy())) {
+            for (ObjectReference ref : active) {
+                client.batch().v1().jobs().inNamespace(namespace).withName(ref.getName()).delete();
+            }
+            active.clear();
         }
         String name = cronJobName + "-" + scheduledTime.getEpochSecond() / 60;
         var template = cronJob.getSpec().getJobTemplate();
@@ -112,8 +135,47 @@ public final class FakeJobController implements AutoCloseable {
                 .endMetadata()
                 .withSpec(template.getSpec())
                 .build();
-        client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+        Job created = client.batch().v1().jobs().inNamespace(namespace).resource(job).create();
+        active.add(new ObjectReferenceBuilder().withApiVersion("batch/v1").withKind("Job").withNamespace(namespace)
+                .withName(name).withUid(created.getMetadata().getUid()).build());
+        writeActive(cronJobName, active, scheduledTime);
         return name;
+    }
+
+    /** The CronJob's {@code status.active} as its controller leaves it before deciding on a new run. */
+    private List<ObjectReference> activeAfterSync(CronJob cronJob) {
+        List<ObjectReference> active = new ArrayList<>(cronJob.getStatus() == null || cronJob.getStatus().getActive() == null
+                ? List.of() : cronJob.getStatus().getActive());
+        for (Job child : client.batch().v1().jobs().inNamespace(namespace).list().getItems()) {
+            boolean isChild = child.getMetadata().getOwnerReferences() != null && child.getMetadata().getOwnerReferences()
+                    .stream().anyMatch(o -> Boolean.TRUE.equals(o.getController())
+                            && cronJob.getMetadata().getName().equals(o.getName()));
+            if (isChild && finished(child)) {
+                active.removeIf(r -> child.getMetadata().getUid().equals(r.getUid()));
+            }
+        }
+        active.removeIf(r -> client.batch().v1().jobs().inNamespace(namespace).withName(r.getName()).get() == null);
+        return active;
+    }
+
+    /** The CronJob's active runs as its controller last wrote them. */
+    public List<String> activeRuns(String cronJobName) {
+        CronJob cronJob = client.batch().v1().cronjobs().inNamespace(namespace).withName(cronJobName).get();
+        return cronJob.getStatus() == null || cronJob.getStatus().getActive() == null ? List.of()
+                : cronJob.getStatus().getActive().stream().map(ObjectReference::getName).toList();
+    }
+
+    private void writeActive(String cronJobName, List<ObjectReference> active, Instant scheduled) {
+        retryingConflicts(() -> client.batch().v1().cronjobs().inNamespace(namespace).withName(cronJobName).editStatus(c -> {
+            if (c.getStatus() == null) {
+                c.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.CronJobStatus());
+            }
+            c.getStatus().setActive(active);
+            if (scheduled != null) {
+                c.getStatus().setLastScheduleTime(scheduled.toString());
+            }
+            return c;
+        }));
     }
 
     public static FakeJobController start(KubernetesClient client, String namespace) {
@@ -184,18 +246,60 @@ public final class FakeJobController implements AutoCloseable {
     /** The executor exits with a code and termination message; the Job retries or fails like the real controller. */
     public void fail(String jobName, int exitCode, String reason, String terminationMessage) {
         terminate(jobName, "Failed", exitCode, reason, terminationMessage);
+        if (failJobRuleMatches(jobName, exitCode)) {
+            // The Job's podFailurePolicy: a FailJob rule on the exit code ends the Job at once.
+            editJobStatus(jobName, job -> {
+                job.getStatus().setActive(0);
+                job.getStatus().setFailed(Optional.ofNullable(job.getStatus().getFailed()).orElse(0) + 1);
+                job.getStatus().setConditions(List.of(new JobConditionBuilder().withType("Failed").withStatus("True")
+                        .withReason("PodFailurePolicy").withMessage("Container executor for pod exited with code "
+                                + exitCode + " matching FailJob rule")
+                        .withLastTransitionTime(now()).build()));
+                return job;
+            });
+            return;
+        }
         afterPodFailure(jobName, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
     }
 
-    /** The node evicts the pod (memory or disk pressure). */
+    private boolean failJobRuleMatches(String jobName, int exitCode) {
+        Job job = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
+        if (job.getSpec().getPodFailurePolicy() == null) {
+            return false;
+        }
+        return job.getSpec().getPodFailurePolicy().getRules().stream()
+                .filter(r -> "FailJob".equals(r.getAction()) && r.getOnExitCodes() != null)
+                .anyMatch(r -> "In".equals(r.getOnExitCodes().getOperator())
+                        && r.getOnExitCodes().getValues().contains(exitCode));
+    }
+
+    /**
+     * The node evicts the pod (memory or disk pressure). Like the kubelet since 1.26 it marks the
+     * pod with the DisruptionTarget condition, which the Job's podFailurePolicy ignores: a new pod
+     * is created and the failure does not count.
+     */
     public void evict(String jobName, String message) {
         updatePodStatus(jobName, status -> {
             status.setPhase("Failed");
             status.setReason("Evicted");
             status.setMessage(message);
+            List<io.fabric8.kubernetes.api.model.PodCondition> conditions = new java.util.ArrayList<>(
+                    Optional.ofNullable(status.getConditions()).orElse(List.of()));
+            conditions.add(new io.fabric8.kubernetes.api.model.PodConditionBuilder().withType("DisruptionTarget")
+                    .withStatus("True").withReason("TerminationByKubelet").withMessage(message)
+                    .withLastTransitionTime(now()).build());
+            status.setConditions(conditions);
             return status;
         });
-        afterPodFailure(jobName, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+        Job job = client.batch().v1().jobs().inNamespace(namespace).withName(jobName).get();
+        boolean ignored = job.getSpec().getPodFailurePolicy() != null && job.getSpec().getPodFailurePolicy().getRules()
+                .stream().anyMatch(r -> "Ignore".equals(r.getAction()) && r.getOnPodConditions() != null
+                        && r.getOnPodConditions().stream().anyMatch(c -> "DisruptionTarget".equals(c.getType())));
+        if (ignored) {
+            createPod(job);
+        } else {
+            afterPodFailure(jobName, "BackoffLimitExceeded", "Job has reached the specified backoff limit");
+        }
     }
 
     /** activeDeadlineSeconds passed: the controller kills the pod and fails the Job. */

@@ -1,4 +1,4 @@
-package io.notebookjobs.jobs;
+package io.notebookjobs.model;
 
 import java.math.BigDecimal;
 import java.util.Map;
@@ -33,9 +33,20 @@ public record Quantity(String text, BigDecimal value) implements Comparable<Quan
             Map.entry("P", new BigDecimal("1e15")),
             Map.entry("E", new BigDecimal("1e18")));
 
-    /** Empty when the text is not a quantity at all. */
+    /**
+     * Longest text taken as a quantity, and the largest decimal exponent: far beyond any real
+     * resource (Kubernetes' own suffixes end at 10^18), small enough that no value or message
+     * built from it can grow without bound ("1e-2000000000" would be two billion digits).
+     */
+    static final int MAX_LENGTH = 64;
+    static final int MAX_EXPONENT = 30;
+
+    /** Empty when the text is not a quantity at all, or one of absurd size. */
     public static Optional<Quantity> parse(String text) {
         String trimmed = text.trim();
+        if (trimmed.length() > MAX_LENGTH) {
+            return Optional.empty();
+        }
         Matcher m = GRAMMAR.matcher(trimmed);
         if (!m.matches()) {
             return Optional.empty();
@@ -46,7 +57,13 @@ public record Quantity(String text, BigDecimal value) implements Comparable<Quan
         if (suffix == null) {
             value = number;
         } else if (suffix.length() > 1 && (suffix.charAt(0) == 'e' || suffix.charAt(0) == 'E') && suffix.charAt(1) != 'i') {
-            value = number.scaleByPowerOfTen(Integer.parseInt(suffix.substring(1)));
+            String digits = suffix.substring(1).replaceFirst("^[+-]", "").replaceFirst("^0+(?=.)", "");
+            // More than a few digits is far beyond MAX_EXPONENT (and may not fit a long).
+            int exponent = digits.length() > 3 ? Integer.MAX_VALUE : Integer.parseInt(suffix.substring(1));
+            if (Math.abs(exponent) > MAX_EXPONENT) {
+                return Optional.empty();
+            }
+            value = number.scaleByPowerOfTen(exponent);
         } else {
             value = number.multiply(MULTIPLIERS.get(suffix));
         }

@@ -1,4 +1,4 @@
-package io.notebookjobs.jobs;
+package io.notebookjobs.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
