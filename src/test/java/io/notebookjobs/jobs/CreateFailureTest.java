@@ -1,14 +1,25 @@
 package io.notebookjobs.jobs;
 
+import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.startsWith;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.notebookjobs.kube.Labels;
 import io.notebookjobs.testing.Api;
 import io.notebookjobs.testing.S3ProxyResource;
 import io.notebookjobs.testing.ServiceTest;
@@ -65,30 +76,31 @@ class CreateFailureTest extends ServiceTest {
                 .body("message", startsWith("Kubernetes rejected the job: Job.batch \"nb-job-x\" is invalid"));
         assertThat(keys("jobs/")).isEqualTo(objects);
     }
+
     @Test
     void theSecretIsOwnedByItsJobFromTheMomentItExists() throws Exception {
-        java.util.concurrent.CopyOnWriteArrayList<io.fabric8.kubernetes.api.model.Secret> added = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (var watch = k8s().secrets().inNamespace(NAMESPACE).watch(new io.fabric8.kubernetes.client.Watcher<>() {
+        List<Secret> added = new CopyOnWriteArrayList<>();
+        try (var watch = k8s().secrets().inNamespace(NAMESPACE).watch(new Watcher<>() {
             @Override
-            public void eventReceived(Action action, io.fabric8.kubernetes.api.model.Secret secret) {
+            public void eventReceived(Action action, Secret secret) {
                 if (action == Action.ADDED) {
                     added.add(secret);
                 }
             }
 
             @Override
-            public void onClose(io.fabric8.kubernetes.client.WatcherException cause) {
+            public void onClose(WatcherException cause) {
             }
         })) {
             String id = Api.submit(jobWithSecret("owned secret"));
-            String secretName = io.notebookjobs.kube.Labels.envSecretName(jobName(id));
+            String secretName = Labels.envSecretName(jobName(id));
             eventually().until(() -> added.stream().anyMatch(x -> x.getMetadata().getName().equals(secretName)));
             var first = added.stream().filter(x -> x.getMetadata().getName().equals(secretName)).findFirst().orElseThrow();
             assertThat(first.getMetadata().getOwnerReferences()).as("owner when created")
                     .extracting(o -> o.getUid()).containsExactly(kubeJob(id).getMetadata().getUid());
             var job = kubeJob(id);
             assertThat(job.getSpec().getSuspend()).as("resumed").isNotEqualTo(Boolean.TRUE);
-            assertThat(job.getMetadata().getAnnotations()).doesNotContainKey(io.notebookjobs.kube.Labels.CREATING);
+            assertThat(job.getMetadata().getAnnotations()).doesNotContainKey(Labels.CREATING);
             eventually().until(() -> !controller.pods(jobName(id)).isEmpty());
         }
     }
@@ -108,16 +120,30 @@ class CreateFailureTest extends ServiceTest {
         eventually().until(() -> k8s().batch().v1().jobs().inNamespace(NAMESPACE).list().getItems().size() == jobs);
     }
 
-    @Test
-    void aCreateThatDiedHalfWayIsNeverShownAndIsDeletedAndItsTokenThenCreatesAnew() {
-        String token = "half-way-" + java.util.UUID.randomUUID();
+    /** The steps of a create after its Job exists, each the last one a crash there lets happen. */
+    enum DiesBefore {
+        /** The Job exists, suspended and marked; its Secret was never written. */
+        THE_SECRET,
+        /** The Job and its Secret exist; the patch that unmarks and resumes the Job never came. */
+        THE_RESUME
+    }
+
+    @ParameterizedTest
+    @EnumSource(DiesBefore.class)
+    void aCreateThatDiedHalfWayIsNeverShownAndIsDeletedAndItsTokenThenCreatesAnew(DiesBefore step) {
+        String token = "half-way-" + UUID.randomUUID();
         String id = JobService.idFromToken("alice", token);
         String name = jobName(id);
         Map<String, Object> request = jobWithSecret("half way");
         request.put("idempotency_token", token);
-        // The resume and the cleanup after it both fail: what a crash after the Secret leaves.
-        server.expect().patch().withPath(JOBS + "/" + name).andReturn(500, new StatusBuilder().withCode(500)
-                .withMessage("etcdserver: leader changed").build()).always();
+        // That step and the cleanup after it both fail: what a crash right before the step leaves.
+        if (step == DiesBefore.THE_SECRET) {
+            server.expect().post().withPath(SECRETS).andReturn(500, new StatusBuilder().withCode(500)
+                    .withMessage("etcdserver: leader changed").build()).always();
+        } else {
+            server.expect().patch().withPath(JOBS + "/" + name).andReturn(500, new StatusBuilder().withCode(500)
+                    .withMessage("etcdserver: leader changed").build()).always();
+        }
         server.expect().delete().withPath(JOBS + "/" + name).andReturn(500, new StatusBuilder().withCode(500)
                 .withMessage("etcdserver: leader changed").build()).always();
         try {
@@ -127,10 +153,10 @@ class CreateFailureTest extends ServiceTest {
         }
         var left = kubeJob(id);
         assertThat(left.getSpec().getSuspend()).as("nothing may run without its values").isTrue();
-        assertThat(left.getMetadata().getAnnotations()).containsKey(io.notebookjobs.kube.Labels.CREATING);
+        assertThat(left.getMetadata().getAnnotations()).containsKey(Labels.CREATING);
         assertThat(controller.pods(name)).isEmpty();
         Api.get(id).statusCode(404);
-        List<String> listed = io.restassured.RestAssured.given().when().get("/scheduler/jobs").then().statusCode(200)
+        List<String> listed = given().when().get("/scheduler/jobs").then().statusCode(200)
                 .extract().path("jobs.job_id");
         assertThat(listed).doesNotContain(id);
 
@@ -138,12 +164,12 @@ class CreateFailureTest extends ServiceTest {
         Api.submit(request, Api.notebook("hello.ipynb"), Map.of()).statusCode(503)
                 .body("message", startsWith("idempotency_token: an earlier create with token '" + token + "' did not finish"));
 
-        clock.advance(java.time.Duration.ofMinutes(3));
+        clock.advance(Duration.ofMinutes(3));
         eventually().until(() -> k8s().batch().v1().jobs().inNamespace(NAMESPACE).withName(name).get() == null);
         clock.reset();
 
         Api.submit(request, Api.notebook("hello.ipynb"), Map.of()).statusCode(200)
-                .body("job_id", org.hamcrest.Matchers.equalTo(id));
+                .body("job_id", equalTo(id));
         eventually().until(() -> !controller.pods(name).isEmpty());
     }
 }
