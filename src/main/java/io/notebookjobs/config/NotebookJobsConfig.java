@@ -39,6 +39,8 @@ public interface NotebookJobsConfig {
 
     Catalogue catalogue();
 
+    Metrics metrics();
+
     /** Runtime environments offered to users; the key is the environment's name. */
     Map<String, Environment> environments();
 
@@ -344,6 +346,15 @@ public interface NotebookJobsConfig {
         /** A run that could not start within this of its scheduled time is skipped (startingDeadlineSeconds). */
         @WithDefault("5m")
         Duration startingDeadline();
+    }
+
+    interface Metrics {
+        /**
+         * How often the jobs-by-status gauge is recomputed from the cache: a scrape then reads the
+         * last count instead of looking at every job.
+         */
+        @WithDefault("15s")
+        Duration refreshInterval();
     }
 
     interface Retention {

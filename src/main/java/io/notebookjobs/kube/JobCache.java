@@ -58,6 +58,7 @@ public class JobCache {
     private final NotebookJobsConfig config;
     private final Map<String, ParsedRecord> recordsByUid = new ConcurrentHashMap<>();
     private final List<Consumer<String>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Duration>> catchUpListeners = new CopyOnWriteArrayList<>();
     private final List<Waiter> waiters = new CopyOnWriteArrayList<>();
 
     private volatile SharedIndexInformer<Job> jobs;
@@ -181,6 +182,14 @@ public class JobCache {
         SharedIndexInformer<CronJob> c = cronJobs;
         return j != null && p != null && e != null && c != null && j.hasSynced() && p.hasSynced() && e.hasSynced()
                 && c.hasSynced();
+    }
+
+    /**
+     * Called with how long each awaited write took to show in the cache (the configured wait when
+     * it did not): the lag of the watches, measured on the service's own writes.
+     */
+    public void addCatchUpListener(Consumer<Duration> listener) {
+        catchUpListeners.add(listener);
     }
 
     /** Called with the name of a Job whenever it, one of its Pods or an Event about them changes. */
@@ -319,10 +328,14 @@ public class JobCache {
     private void awaitCondition(String key, BooleanSupplier satisfied, Duration atMost) {
         Waiter waiter = new Waiter(key, satisfied, new CompletableFuture<>());
         waiters.add(waiter);
+        long start = System.nanoTime();
         try {
             waiter.check();
             waiter.done().get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            catchUpListeners.forEach(l -> l.accept(took));
         } catch (TimeoutException e) {
+            catchUpListeners.forEach(l -> l.accept(atMost));
             LOG.warnf("%s: the watch has not shown the awaited change after %s s", key, atMost.toSeconds());
         } catch (ExecutionException e) {
             throw new IllegalStateException(e.getCause());

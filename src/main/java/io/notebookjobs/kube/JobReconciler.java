@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.enterprise.event.Observes;
 
 import org.jboss.logging.Logger;
@@ -40,6 +41,7 @@ public class JobReconciler {
     private final Clock clock;
     private final Leader leader;
     private final ScheduledRunRelease release;
+    private final Event<OutcomeWritten> outcomes;
     private final ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "job-reconciler");
         t.setDaemon(true);
@@ -48,8 +50,9 @@ public class JobReconciler {
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
 
     public JobReconciler(JobCache cache, JobWriter writer, NotebookJobsConfig config, Clock clock, Leader leader,
-            ScheduledRunRelease release) {
+            ScheduledRunRelease release, Event<OutcomeWritten> outcomes) {
         this.cache = cache;
+        this.outcomes = outcomes;
         this.leader = leader;
         this.writer = writer;
         this.mapper = new JobStateMapper(config.kube().schedulingTimeout());
@@ -159,12 +162,26 @@ public class JobReconciler {
             writer.deleteSecret(Labels.envSecretName(jobName));
             LOG.infof("Job %s %s%s", JobCache.jobId(job), outcome.status(),
                     outcome.statusMessage() == null ? "" : ": " + outcome.statusMessage());
+            announce(job, outcome, state);
             cache.await(jobName, JobCache.hasVersion(written.getMetadata().getResourceVersion()));
         } catch (ApiException e) {
             LOG.debugf("Job %s not reconciled yet: %s", jobName, e.getMessage());
         } catch (RuntimeException e) {
             // The next change or tick tries again; a failed write loses nothing.
             LOG.warnf("Job %s: cannot record its state yet (%s)", jobName, e.getMessage());
+        }
+    }
+
+    private void announce(Job job, JobOutcome outcome, JobState state) {
+        OutcomeWritten.Cause cause = !state.mustStop() ? OutcomeWritten.Cause.ENDED
+                : state.message().startsWith(JobStateMapper.SCHEDULING_TIMEOUT_MESSAGE)
+                        ? OutcomeWritten.Cause.SCHEDULING_TIMEOUT
+                        : OutcomeWritten.Cause.CANNOT_START;
+        try {
+            outcomes.fire(new OutcomeWritten(job, outcome, cause));
+        } catch (RuntimeException e) {
+            // The outcome is written; an observer's failure must not make it look otherwise.
+            LOG.warnf(e, "Job %s: an observer of its outcome failed", JobCache.jobId(job));
         }
     }
 }

@@ -33,6 +33,9 @@ public final class JobStateMapper {
 
     private final Duration schedulingTimeout;
 
+    /** How a failure at the scheduling timeout begins (and is told from other failures the service decides). */
+    static final String SCHEDULING_TIMEOUT_MESSAGE = "Not started within the scheduling timeout of ";
+
     public JobStateMapper(Duration schedulingTimeout) {
         this.schedulingTimeout = schedulingTimeout;
     }
@@ -134,7 +137,7 @@ public final class JobStateMapper {
             return JobState.failedAndStop(problem.message() + " The job was stopped.", problem.message(), start, now);
         }
         if (problem.kind() == PendingDiagnosis.Kind.BLOCKED && waited.compareTo(schedulingTimeout) >= 0) {
-            return JobState.failedAndStop("Not started within the scheduling timeout of "
+            return JobState.failedAndStop(SCHEDULING_TIMEOUT_MESSAGE
                     + schedulingTimeout.toSeconds() + " s, so the job was stopped. " + problem.message(),
                     problem.message(), start, now);
         }
