@@ -189,6 +189,10 @@ class Job:
         return self.prefix + "files/"
 
     @property
+    def log_key(self) -> str:
+        return self.prefix + "logs/executor.log"
+
+    @property
     def work_dir(self) -> Path:
         return self.tmp / "work"
 
@@ -229,6 +233,7 @@ class Job:
             "NBJ_CELL_TIMEOUT_SECONDS": "0",
             "NBJ_WORK_DIR": str(self.work_dir),
             "NBJ_TERMINATION_LOG": str(self.termination_log),
+            "NBJ_LOG_KEY": self.log_key,
             "AWS_ACCESS_KEY_ID": self.server.access_key,
             "AWS_SECRET_ACCESS_KEY": self.server.secret_key,
         }

@@ -39,6 +39,7 @@ class Config:
     run_timeout_seconds: int
     cell_timeout_seconds: int
     work_dir: str
+    log_key: str | None = None  # where the executor's log goes at the end; None: nowhere
 
     @property
     def input_key(self) -> str:
@@ -70,6 +71,7 @@ def load(env: Mapping[str, str]) -> Config:
         run_timeout_seconds=_seconds(env, "NBJ_RUN_TIMEOUT_SECONDS"),
         cell_timeout_seconds=_seconds(env, "NBJ_CELL_TIMEOUT_SECONDS"),
         work_dir=_absolute_dir(env, "NBJ_WORK_DIR"),
+        log_key=_optional_key(env, "NBJ_LOG_KEY"),
     )
     # Part of the contract, so checked like the rest (checked last, as before); the path itself is
     # read by termination_log_path, which must work even when this check fails.
@@ -95,6 +97,15 @@ def _prefix(env: Mapping[str, str], name: str) -> str:
     value = _required(env, name)
     if not value.endswith("/") or value.startswith("/"):
         raise ConfigError(f"{name} must be an S3 key prefix ending in '/' (and not starting with one).")
+    return value
+
+
+def _optional_key(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if value.endswith("/") or value.startswith("/"):
+        raise ConfigError(f"{name} must be an S3 key (not ending or starting with '/').")
     return value
 
 

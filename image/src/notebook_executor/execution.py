@@ -23,6 +23,9 @@ from nbformat import NotebookNode
 from .errors import ConfigError
 
 log = logging.getLogger(__name__)
+# What the notebook prints, line by line as it comes: `kubectl logs` and the service's log
+# endpoint show it while the job runs (the notebook itself gets it only at the end).
+cell_log = logging.getLogger("notebook_executor.cell")
 
 KERNEL_STARTUP_SECONDS = 60
 
@@ -32,6 +35,8 @@ KERNEL_DIED = "kernel-died"
 CELL_TIMEOUT = "cell-timeout"
 RUN_TIMEOUT = "run-timeout"
 STOPPED = "stopped"
+
+PROGRESS_PREFIX = "Running cell"
 
 
 @dataclass
@@ -107,8 +112,18 @@ def run(
     return result
 
 
+class _LoggingClient(NotebookClient):
+    """Logs each stream output (print, stderr) of a cell as the kernel sends it."""
+
+    def output(self, outs, msg, display_id, cell_index):
+        if msg.get("msg_type") == "stream":
+            for line in str(msg.get("content", {}).get("text", "")).splitlines():
+                cell_log.info("[cell %d] %s", cell_index + 1, line)
+        return super().output(outs, msg, display_id, cell_index)
+
+
 async def _run(nb, name, working_dir, kernel_env, limits: Limits) -> RunResult:
-    client = NotebookClient(
+    client = _LoggingClient(
         nb,
         kernel_name=name,
         timeout_func=limits.for_cell,
@@ -131,6 +146,9 @@ async def _run(nb, name, working_dir, kernel_env, limits: Limits) -> RunResult:
                 current = index
                 if cell.cell_type == "code" and _out_of_time(limits):
                     return _result(nb, RUN_TIMEOUT, index, limit_seconds=limits.run_seconds)
+                if cell.cell_type == "code":
+                    # The service reads the last of these lines as the job's progress.
+                    log.info("%s %d of %d", PROGRESS_PREFIX, index + 1, len(nb.cells))
                 await client.async_execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
         return _result(nb, COMPLETED, None)
     except CellExecutionError as error:

@@ -5,6 +5,7 @@ Steps and exit codes follow docs/executor-contract.md ("What the executor does")
 
 from __future__ import annotations
 
+import collections
 import copy
 import logging
 import os
@@ -35,6 +36,9 @@ log = logging.getLogger("notebook_executor")
 
 # Keeps room in the 4096-byte message for the sentences around a long exception value.
 MAX_ERROR_VALUE_CHARS = 1500
+
+# The saved log keeps its last lines up to this size (a notebook may print without end).
+MAX_SAVED_LOG_BYTES = 4 * 1024 * 1024
 
 RUN_EXIT_CODES = {
     execution.COMPLETED: EXIT_OK,
@@ -76,7 +80,8 @@ def run(environ) -> int:
     started = time.monotonic()
     # Decided before the workspace changes the environment: values to keep out of every text.
     redact = termination.Redactor(environ)
-    _configure_logging(redact)
+    transcript = _configure_logging(redact)
+    saved_log = _SavedLog()
     # First, before any child exists: the kernel must not read our environment or memory.
     if not isolation.make_undumpable():
         log.warning("Could not make the executor non-dumpable: the notebook may be able to read its environment")
@@ -84,7 +89,7 @@ def run(environ) -> int:
     sigterm = _Sigterm(termination_log)
     sigterm.install()
     try:
-        exit_code, message = _run_job(environ, started, sigterm)
+        exit_code, message = _run_job(environ, started, sigterm, saved_log)
     except ExecutorError as error:
         exit_code, message = error.exit_code, str(error)
     except Exception as error:  # a bug of ours: still tell the user something useful
@@ -93,10 +98,11 @@ def run(environ) -> int:
     message = termination.truncate_utf8(termination.one_paragraph(redact(message)))
     termination.write(termination_log, message)
     (log.info if exit_code == EXIT_OK else log.error)("Exit %d: %s", exit_code, message)
+    saved_log.save(transcript)
     return exit_code
 
 
-def _run_job(environ, started: float, sigterm: "_Sigterm") -> tuple[int, str]:
+def _run_job(environ, started: float, sigterm: "_Sigterm", saved_log: "_SavedLog") -> tuple[int, str]:
     cfg = config_module.load(environ)
     run_deadline = started + cfg.run_timeout_seconds if cfg.run_timeout_seconds else None
     log.info("Job %s: notebook %s, formats [%s]", cfg.job_id, cfg.input_file, ",".join(cfg.output_formats))
@@ -107,6 +113,7 @@ def _run_job(environ, started: float, sigterm: "_Sigterm") -> tuple[int, str]:
     workspace.apply_to(os.environ)
     export.use_bundled_pandoc(os.environ)
     storage = _storage(cfg)
+    saved_log.storage, saved_log.key = storage, cfg.log_key
     if storage.holds_static_keys():
         isolation.forget_static_keys(os.environ)
     inputs = _prepare_inputs(cfg, storage, workspace)
@@ -282,11 +289,60 @@ class _RedactingFilter(logging.Filter):
         return True
 
 
-def _configure_logging(redact) -> None:
+class _Transcript(logging.Handler):
+    """The log lines of this run, kept for the saved log: the last MAX_SAVED_LOG_BYTES of them."""
+
+    def __init__(self):
+        super().__init__()
+        self.lines: collections.deque[str] = collections.deque()
+        self.size = 0
+        self.dropped = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            line = self.format(record) + "\n"
+        except Exception:  # never let logging fail the run
+            return
+        self.lines.append(line)
+        self.size += len(line.encode("utf-8", "replace"))
+        while self.size > MAX_SAVED_LOG_BYTES and len(self.lines) > 1:
+            self.size -= len(self.lines.popleft().encode("utf-8", "replace"))
+            self.dropped += 1
+
+    def text(self) -> str:
+        head = f"({self.dropped} earlier lines were dropped to keep the log small)\n" if self.dropped else ""
+        return head + "".join(self.lines)
+
+
+class _SavedLog:
+    """Uploads the run's log next to its outputs at the end, whatever the outcome, so it outlives the pod."""
+
+    def __init__(self):
+        self.storage: Storage | None = None
+        self.key: str | None = None
+
+    def save(self, transcript: _Transcript) -> None:
+        if self.storage is None or self.key is None:
+            return  # the configuration was broken: the termination message says why
+        try:
+            self.storage.upload_bytes(transcript.text().encode("utf-8", "replace"), self.key, "text/plain; charset=utf-8")
+        except Exception as error:  # the outputs are safe; only the saved log is missing
+            log.warning("Could not save the log to %s: %s", self.storage.url(self.key), error)
+
+
+def _configure_logging(redact) -> _Transcript:
+    redacting = _RedactingFilter(redact)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%H:%M:%S"))
-    handler.addFilter(_RedactingFilter(redact))
+    handler.addFilter(redacting)
+    # The saved log has full UTC times: it is read long after, and by `since`.
+    transcript = _Transcript()
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%SZ")
+    formatter.converter = time.gmtime
+    transcript.setFormatter(formatter)
+    transcript.addFilter(redacting)
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [handler, transcript]
     root.setLevel(logging.WARNING)
     log.setLevel(logging.INFO)
+    return transcript

@@ -112,6 +112,10 @@ class Storage:
         with self._errors(f"upload to {self.url(key)}"):
             self.client.upload_file(source, self.bucket, key, Config=TRANSFER_CONFIG)
 
+    def upload_bytes(self, data: bytes, key: str, content_type: str) -> None:
+        with self._errors(f"upload to {self.url(key)}"):
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+
     def upload_files(self, pairs: list[tuple[str, str]]) -> None:
         """Uploads (local path, key) pairs, several at a time."""
         self._run_concurrently(self.upload_file, pairs)

@@ -18,6 +18,11 @@ public final class JobDescriptions {
     }
 
     public static DescribeJob describe(JobView view) {
+        return describe(view, null);
+    }
+
+    /** @param progress what a running job is doing, shown when its state has no message of its own */
+    public static DescribeJob describe(JobView view, String progress) {
         JobRecord r = view.record();
         return new DescribeJob(
                 view.jobId(),
@@ -40,7 +45,7 @@ public final class JobDescriptions {
                 view.startTime(),
                 view.endTime(),
                 view.status().name(),
-                view.state().message(),
+                view.state().message() != null ? view.state().message() : progress,
                 false,
                 r.timeoutSeconds() > 0 ? r.timeoutSeconds() : null,
                 r.maxRetries(),

@@ -38,6 +38,7 @@ import io.notebookjobs.api.Responses.ListJobsResponse;
 import io.notebookjobs.api.Responses.UpdateJob;
 import io.notebookjobs.config.NotebookJobsConfig;
 import io.notebookjobs.jobs.JobInput;
+import io.notebookjobs.jobs.JobLogs;
 import io.notebookjobs.jobs.JobService;
 import io.notebookjobs.jobs.JobStatus;
 import io.notebookjobs.jobs.JobView;
@@ -66,10 +67,12 @@ public class JobsResource {
     private final CurrentUser user;
     private final ObjectMapper json;
     private final NotebookJobsConfig config;
+    private final JobLogs logs;
 
     public JobsResource(JobService jobs, ObjectStore store, CurrentUser user, ObjectMapper json,
-            NotebookJobsConfig config) {
+            NotebookJobsConfig config, JobLogs logs) {
         this.jobs = jobs;
+        this.logs = logs;
         this.store = store;
         this.user = user;
         this.json = json;
@@ -166,7 +169,34 @@ public class JobsResource {
     @Path("/jobs/{job_id}")
     @Operation(summary = "Describe a job")
     public DescribeJob get(@PathParam("job_id") String jobId) {
-        return JobDescriptions.describe(jobs.get(user.caller(), jobId));
+        JobView view = jobs.get(user.caller(), jobId);
+        // Only here, for one job: the list stays free of calls to the cluster.
+        return JobDescriptions.describe(view, logs.progress(view).orElse(null));
+    }
+
+    @GET
+    @Path("/jobs/{job_id}/logs")
+    @Produces(MediaType.TEXT_PLAIN)
+    @Operation(summary = "A job's log: from its pod while it exists (follow=true sends it as it is written, "
+            + "until the job's container ends), afterwards the copy the executor saved")
+    public Response logs(@PathParam("job_id") String jobId, @QueryParam("tail") String tail,
+            @QueryParam("since") String since, @QueryParam("follow") String follow) {
+        Integer tailLines = QueryParams.count("tail", tail).map(n -> {
+            if (n > JobLogs.MAX_TAIL_LINES) {
+                throw ApiException.badRequest("tail", "must be between 0 and " + JobLogs.MAX_TAIL_LINES + " lines");
+            }
+            return n;
+        }).orElse(null);
+        Integer sinceSeconds = QueryParams.count("since", since).map(n -> {
+            if (n < 1) {
+                throw ApiException.badRequest("since", "must be a number of seconds, at least 1");
+            }
+            return n;
+        }).orElse(null);
+        boolean following = QueryParams.flag("follow", follow);
+        JobLogs.LogBody body = logs.logs(user.caller(), jobId, tailLines, sinceSeconds, following);
+        StreamingOutput out = body::writeTo;
+        return Response.ok(out, MediaType.TEXT_PLAIN_TYPE.withCharset("utf-8")).build();
     }
 
     @PATCH

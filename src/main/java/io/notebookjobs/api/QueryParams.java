@@ -37,6 +37,15 @@ final class QueryParams {
         });
     }
 
+    /** {@code true} or {@code false}; absent is false. */
+    static boolean flag(String name, String value) {
+        return text(value).map(v -> switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ApiException.badRequest(name, "must be true or false, not '" + v + "'");
+        }).orElse(false);
+    }
+
     static Optional<JobStatus> status(String value) {
         return text(value).map(v -> JobStatus.parse(v).orElseThrow(() -> ApiException.badRequest("status",
                 "unknown status '" + v + "' (known: " + String.join(", ",

@@ -336,6 +336,13 @@ public interface NotebookJobsConfig {
          */
         @WithDefault("4")
         int maxConcurrentUploads();
+
+        /**
+         * Logs followed at once ({@code follow=true}) by one replica; each holds a connection to
+         * the API server and a worker thread while its job runs. Beyond it: 503.
+         */
+        @WithDefault("32")
+        int maxLogFollowers();
     }
 
     interface Definitions {

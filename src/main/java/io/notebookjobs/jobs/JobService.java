@@ -268,6 +268,17 @@ public class JobService {
      */
     private ApiException earlierCreate(String token, Job existing) {
         if (CreateMark.isCreating(existing)) {
+            boolean abandoned = CreateMark.isAbandoned(existing, clock.instant(), config.kube().abandonedCreateAfter());
+            // Most often the other create is a moment from done (two replicas given the same
+            // token at once): wait for it as for our own writes, and answer as if it had finished.
+            String name = existing.getMetadata().getName();
+            if (!abandoned) {
+                cache.await(name, job -> job.isEmpty() || !CreateMark.isCreating(job.get()));
+            }
+            Optional<Job> now = cache.byName(name);
+            if (now.isPresent() && !CreateMark.isCreating(now.get())) {
+                return duplicateToken(token, JobCache.jobId(now.get()));
+            }
             return ApiException.unavailable("idempotency_token: an earlier create with token '" + token
                     + "' did not finish; it either finishes or is removed within "
                     + config.kube().abandonedCreateAfter().toMinutes() + " min, so retry in a minute");

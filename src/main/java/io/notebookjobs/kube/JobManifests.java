@@ -338,6 +338,7 @@ public class JobManifests {
                 : literal("NBJ_OUTPUT_PREFIX", paths.outputPrefix()));
         env.add(template ? perRun("NBJ_SIDE_EFFECTS_PREFIX", paths.sideEffectsPrefix())
                 : literal("NBJ_SIDE_EFFECTS_PREFIX", paths.sideEffectsPrefix()));
+        env.add(template ? perRun("NBJ_LOG_KEY", paths.logKey()) : literal("NBJ_LOG_KEY", paths.logKey()));
         env.add(literal("NBJ_OUTPUT_FORMATS", String.join(",", record.outputFormats())));
         if (record.createTime() != null) {
             env.add(literal("NBJ_CREATE_TIME", record.createTime().toString()));

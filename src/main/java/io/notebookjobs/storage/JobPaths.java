@@ -6,6 +6,7 @@ package io.notebookjobs.storage;
  * &lt;root&gt;jobs/&lt;job id&gt;/input/   the notebook and, when packaged, its folder
  * &lt;root&gt;jobs/&lt;job id&gt;/output/  output files and a copy of the input
  * &lt;root&gt;jobs/&lt;job id&gt;/files/   side-effect files of a packaged folder
+ * &lt;root&gt;jobs/&lt;job id&gt;/logs/executor.log   the executor's log, saved when the run ends
  * </pre>
  */
 public record JobPaths(String jobPrefix, String inputPrefix, String outputPrefix, String sideEffectsPrefix) {
@@ -33,6 +34,11 @@ public record JobPaths(String jobPrefix, String inputPrefix, String outputPrefix
         JobPaths own = forJob(root, jobId);
         return inputPrefix == null ? own
                 : new JobPaths(own.jobPrefix(), root + inputPrefix, own.outputPrefix(), own.sideEffectsPrefix());
+    }
+
+    /** The executor's log, saved there when the run ends (the pod's log is gone with the pod). */
+    public String logKey() {
+        return jobPrefix + "logs/executor.log";
     }
 
     /** Where a job definition's input versions live, relative to the root prefix. */

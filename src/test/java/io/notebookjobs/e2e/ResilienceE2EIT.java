@@ -138,7 +138,63 @@ class ResilienceE2EIT extends ServiceE2ETest {
         assertThat(service.readiness()).as("readiness after the outage").isEqualTo(200);
     }
 
+    @Test
+    void aScheduledRunOutlivesAnApiServerRestartAndTheNextMinuteStillRuns() {
+        String name = "e2e definition apiserver restart " + UUID.randomUUID().toString().substring(0, 8);
+        // Every run of the definition waits on the same gate: the first waits until the test opens
+        // it during the outage, the later ones run straight through.
+        Path gate = cluster.newGate("apiserver-definition");
+        Map<String, Object> definition = gated(name, gate);
+        definition.put("schedule", "* * * * *");
+        String id = service.createDefinition(definition, "gated.ipynb", Map.of());
+
+        List<Map<String, Object>> first = service.await("the first scheduled run", Duration.ofSeconds(75),
+                () -> runs(id), r -> !r.isEmpty());
+        String firstRun = (String) first.get(0).get("job_id");
+        awaitRunning(gate);
+
+        SimCluster.Restart restart = cluster.restartApiServer(Duration.ofSeconds(20));
+        restart.awaitDown(Duration.ofSeconds(30));
+        SimCluster.open(gate);
+        restart.awaitUp(Duration.ofSeconds(120));
+        long up = System.nanoTime();
+
+        Map<String, Object> run = service.awaitStatus(firstRun, Set.of("COMPLETED", "FAILED"), RECOVERY);
+        assertThat(run.get("status")).as("the run that ended during the outage (message: %s)", run.get("status_message"))
+                .isEqualTo("COMPLETED");
+        assertThat(service.awaitOutcomeWritten(firstRun).getMetadata().getAnnotations()
+                .get("scheduler.jupyter.org/outcome")).contains("\"COMPLETED\"");
+        assertThat(service.fileNames(firstRun)).contains("output/gated.ipynb", "input/gated.ipynb");
+        E2EService.log("scheduled run ended during the outage: COMPLETED %.1f s after the API server came back",
+                E2EService.seconds(up));
+
+        // The CronJob was not left waiting on a stale active run: a later minute starts and ends.
+        List<Map<String, Object>> later = service.await("a run after the outage", Duration.ofSeconds(90),
+                () -> runs(id), r -> r.stream().anyMatch(j -> !firstRun.equals(j.get("job_id"))));
+        String nextRun = later.stream().map(j -> (String) j.get("job_id")).filter(j -> !firstRun.equals(j)).findFirst()
+                .orElseThrow();
+        assertThat(service.awaitStatus(nextRun, Set.of("COMPLETED", "FAILED"), RECOVERY).get("status"))
+                .isEqualTo("COMPLETED");
+        E2EService.log("next scheduled run %s COMPLETED %.1f s after the API server came back", nextRun,
+                E2EService.seconds(up));
+
+        // The definition still takes changes, and its delete takes its runs with it.
+        assertThat(service.patchDefinition(id, "{\"active\": false}").status()).isEqualTo(204);
+        List<String> runIds = runs(id).stream().map(j -> (String) j.get("job_id")).toList();
+        assertThat(service.deleteDefinition(id).status()).isEqualTo(204);
+        for (String r : runIds) {
+            service.await("the Job of deleted run " + r + " to go", Duration.ofSeconds(90),
+                    () -> cluster.kube().batch().v1().jobs().inNamespace(SimCluster.NAMESPACE).withName(r).get(),
+                    java.util.Objects::isNull);
+            assertThat(cluster.objectsOf(r)).as("objects of run %s", r).isEmpty();
+        }
+    }
+
     // ---- helpers
+
+    private static List<Map<String, Object>> runs(String definitionId) {
+        return service.history(E2EService.query("job_definition_id", definitionId));
+    }
 
     private static void awaitRunning(Path gate) {
         service.await("the notebook waiting on " + gate.getFileName() + " to run", Duration.ofSeconds(90),

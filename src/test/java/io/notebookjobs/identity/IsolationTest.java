@@ -84,6 +84,8 @@ class IsolationTest extends ServiceTest {
         alice.get("/scheduler/jobs/" + theirs + "/files").statusCode(404);
         alice.get("/scheduler/jobs/" + theirs + "/files/input/hello.ipynb").statusCode(404);
         alice.get("/scheduler/jobs/" + theirs + "/download_files").statusCode(404);
+        alice.get("/scheduler/jobs/" + theirs + "/logs").statusCode(404);
+        alice.get("/scheduler/jobs/" + theirs + "/logs?follow=true").statusCode(404);
         alice.patch("/scheduler/jobs/" + theirs, Map.of("name", "mine now")).statusCode(404);
         alice.patch("/scheduler/jobs/" + theirs, Map.of("status", "STOPPED")).statusCode(404);
         alice.delete("/scheduler/jobs/" + theirs).statusCode(404);
