@@ -18,6 +18,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.LogWatch;
 import io.notebookjobs.api.ApiException;
@@ -69,10 +70,10 @@ public class JobLogs {
      */
     public LogBody logs(Caller caller, String jobId, Integer tailLines, Integer sinceSeconds, boolean follow) {
         JobView view = jobs.get(caller, jobId);
-        Optional<String> pod = pods.podWithLog(view.job());
+        Optional<Pod> pod = pods.podWithLog(view.job());
         if (pod.isPresent()) {
-            String name = pod.get();
-            if (follow && pods.isRunning(view.job(), name)) {
+            String name = pod.get().getMetadata().getName();
+            if (follow && PodLogs.isRunning(pod.get())) {
                 return following(name, tailLines, sinceSeconds);
             }
             try {
@@ -140,12 +141,12 @@ public class JobLogs {
     }
 
     private String readProgress(JobView view) {
-        Optional<String> pod = pods.podWithLog(view.job());
+        Optional<Pod> pod = pods.podWithLog(view.job());
         if (pod.isEmpty()) {
             return null;
         }
         try {
-            Matcher matcher = PROGRESS.matcher(pods.read(pod.get(), PROGRESS_TAIL_LINES, null));
+            Matcher matcher = PROGRESS.matcher(pods.read(pod.get().getMetadata().getName(), PROGRESS_TAIL_LINES, null));
             String last = null;
             while (matcher.find()) {
                 last = matcher.group();

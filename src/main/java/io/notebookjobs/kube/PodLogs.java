@@ -33,16 +33,14 @@ public class PodLogs {
     }
 
     /** The pod whose log to show, if one of the Job's pods has started its executor. */
-    public Optional<String> podWithLog(Job job) {
+    public Optional<Pod> podWithLog(Job job) {
         return cache.observe(job).pods().stream().filter(PodLogs::executorStarted)
-                .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()))
-                .map(p -> p.getMetadata().getName());
+                .max(Comparator.comparing(p -> p.getMetadata().getCreationTimestamp()));
     }
 
-    /** Whether that pod still runs its executor (so its log may grow). */
-    public boolean isRunning(Job job, String podName) {
-        return cache.observe(job).pods().stream().filter(p -> podName.equals(p.getMetadata().getName()))
-                .anyMatch(PodFacts::isRunning);
+    /** Whether the pod still runs its executor (so its log may grow). */
+    public static boolean isRunning(Pod pod) {
+        return PodFacts.isRunning(pod);
     }
 
     /** The log now; {@code tailLines} and {@code sinceSeconds} may be null. */
