@@ -60,7 +60,7 @@ class JobLifecycleTest extends ServiceTest {
         try {
             // Another replica holds the lease (this one's renewals stopped reaching the API):
             // this replica stops leading within the renew deadline and decides nothing.
-            k8s().leases().inNamespace(NAMESPACE).withName("notebook-jobs-leader").edit(l -> {
+            editLease(l -> {
                 l.getSpec().setHolderIdentity("other-replica");
                 l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
                 l.getSpec().setLeaseDurationSeconds(60);
@@ -89,8 +89,25 @@ class JobLifecycleTest extends ServiceTest {
         return k8s().leases().inNamespace(NAMESPACE).withName("notebook-jobs-leader").get();
     }
 
+    /**
+     * Edits the Lease as another replica would: a renewal by this one between the read and the
+     * write is a 409 (as on the API server), and the edit is tried again on the renewed Lease.
+     */
+    private void editLease(java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.coordination.v1.Lease> change) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                k8s().leases().inNamespace(NAMESPACE).withName("notebook-jobs-leader").edit(change);
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private void expireLease() {
-        k8s().leases().inNamespace(NAMESPACE).withName("notebook-jobs-leader").edit(l -> {
+        editLease(l -> {
             if (!leader.identity().equals(l.getSpec().getHolderIdentity())) {
                 l.getSpec().setRenewTime(java.time.ZonedDateTime.now().minusMinutes(10));
                 l.getSpec().setLeaseDurationSeconds(1);
