@@ -27,6 +27,7 @@ import io.notebookjobs.kube.JobCache;
 import io.notebookjobs.kube.JobReconciler;
 import io.notebookjobs.kube.Leader;
 import io.notebookjobs.kube.OutcomeWritten;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
@@ -56,6 +57,7 @@ public class JobMetrics {
     private final Clock clock;
     private final MultiGauge jobsByStatus;
     private final Timer informerLag;
+    private final List<Gauge> beanGauges;
 
     public JobMetrics(MeterRegistry registry, JobCache cache, JobReconciler reconciler, Leader leader, Clock clock) {
         this.registry = registry;
@@ -68,14 +70,27 @@ public class JobMetrics {
         this.informerLag = Timer.builder("notebook.jobs.informer.lag")
                 .description("How long the service's own writes took to show in its informer cache")
                 .serviceLevelObjectives(LAG_BUCKETS).register(registry);
-        Gauge.builder("notebook.jobs.informers.synced", cache, c -> c.hasSynced() ? 1 : 0)
-                .description("1 once every informer of this replica has listed").register(registry);
-        Gauge.builder("notebook.jobs.leader", leader, l -> l.isLeader() ? 1 : 0)
-                .description("1 on the replica that writes outcomes and runs the sweeps").register(registry);
+        // Strong references: a gauge holds its object weakly by default, and the injected beans
+        // are client proxies nothing else keeps, so after a collection the gauges would read NaN.
+        this.beanGauges = List.of(
+                Gauge.builder("notebook.jobs.informers.synced", cache, c -> c.hasSynced() ? 1 : 0).strongReference(true)
+                        .description("1 once every informer of this replica has listed").register(registry),
+                Gauge.builder("notebook.jobs.leader", leader, l -> l.isLeader() ? 1 : 0).strongReference(true)
+                        .description("1 on the replica that writes outcomes and runs the sweeps").register(registry));
     }
 
     void onStart(@Observes StartupEvent event) {
         cache.addCatchUpListener(informerLag::record);
+    }
+
+    /**
+     * The registry may outlive this application (a restart in the same JVM, as tests do): gauges
+     * that read this application's beans must go with it, or a new one would find them
+     * registered and read a stopped container.
+     */
+    void onStop(@Observes ShutdownEvent event) {
+        beanGauges.forEach(registry::remove);
+        jobsByStatus.register(List.of(), true);
     }
 
     void onOutcome(@Observes OutcomeWritten written) {

@@ -437,16 +437,25 @@ public final class FakeJobController implements AutoCloseable {
                 .withNewStatus().withPhase("Pending").endStatus()
                 .build();
         client.pods().inNamespace(namespace).resource(pod).create();
-        editJobStatus(jobName, j -> {
-            if (j.getStatus() == null) {
-                j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatus());
+        try {
+            editJobStatus(jobName, j -> {
+                if (j.getStatus() == null) {
+                    j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatus());
+                }
+                j.getStatus().setActive(1);
+                if (j.getStatus().getStartTime() == null) {
+                    j.getStatus().setStartTime(now());
+                }
+                return j;
+            });
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
             }
-            j.getStatus().setActive(1);
-            if (j.getStatus().getStartTime() == null) {
-                j.getStatus().setStartTime(now());
-            }
-            return j;
-        });
+            // The Job was deleted before its pod came (a test deleting at once): as the garbage
+            // collector would, the pod goes too, and there is no status left to write.
+            client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
+        }
     }
 
     private void collectGarbage(Job job) {
