@@ -262,26 +262,19 @@ public class JobService {
     }
 
     /**
-     * A Job with this token exists. Still marked as being created, it is another replica's create
-     * under way or one that died half-way: not shown, not yet a duplicate. Either it finishes, or
-     * the leader deletes it and this token then creates anew.
+     * A Job with this token exists: the answer is a 409 naming it (docs/api.md), also when it is
+     * still marked as being created, which is most often another replica's create a moment from
+     * done. Only a mark older than {@code abandoned-create-after} is a create that died half-way:
+     * then 503, until the leader has deleted it and this token creates anew.
      */
     private ApiException earlierCreate(String token, Job existing) {
-        if (CreateMark.isCreating(existing)) {
-            boolean abandoned = CreateMark.isAbandoned(existing, clock.instant(), config.kube().abandonedCreateAfter());
-            // Most often the other create is a moment from done (two replicas given the same
-            // token at once): wait for it as for our own writes, and answer as if it had finished.
-            String name = existing.getMetadata().getName();
-            if (!abandoned) {
-                cache.await(name, job -> job.isEmpty() || !CreateMark.isCreating(job.get()));
-            }
-            Optional<Job> now = cache.byName(name);
-            if (now.isPresent() && !CreateMark.isCreating(now.get())) {
-                return duplicateToken(token, JobCache.jobId(now.get()));
-            }
+        if (CreateMark.isAbandoned(existing, clock.instant(), config.kube().abandonedCreateAfter())) {
             return ApiException.unavailable("idempotency_token: an earlier create with token '" + token
-                    + "' did not finish; it either finishes or is removed within "
-                    + config.kube().abandonedCreateAfter().toMinutes() + " min, so retry in a minute");
+                    + "' did not finish; it is being removed, so retry in a minute");
+        }
+        if (CreateMark.isCreating(existing)) {
+            // Wait as for our own writes, so that a read of the id right after this answer finds it.
+            cache.await(existing.getMetadata().getName(), job -> job.isEmpty() || !CreateMark.isCreating(job.get()));
         }
         return duplicateToken(token, JobCache.jobId(existing));
     }

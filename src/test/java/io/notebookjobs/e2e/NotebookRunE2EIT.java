@@ -60,8 +60,14 @@ class NotebookRunE2EIT extends ServiceE2ETest {
         List<String> listed = service.fileNames(id);
         assertThat(listed).containsAll(outputs)
                 .contains("input/report.ipynb", "input/data/sales.csv", "output/report.ipynb", "files/summary.txt");
+        // Besides the listed files, only the executor's saved log (served by GET .../logs).
+        List<String> stored = new ArrayList<>(listed);
+        stored.add("logs/executor.log");
         assertThat(cluster.objectsOf(id)).as("objects under jobs/%s/ in the bucket", id)
-                .containsExactlyInAnyOrderElementsOf(listed);
+                .containsExactlyInAnyOrderElementsOf(stored);
+        E2EService.Response log = service.get("/jobs/" + id + "/logs");
+        assertThat(log.status()).isEqualTo(200);
+        assertThat(log.body()).contains("Running cell", "Exit 0: Notebook report.ipynb ran in");
 
         // The notebook really ran, with the parameters injected.
         String ipynb = outputs.stream().filter(p -> p.endsWith(".ipynb")).findFirst().orElseThrow();
