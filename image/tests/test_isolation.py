@@ -266,8 +266,11 @@ print('watching')
 
 def test_a_process_left_behind_by_the_notebook_cannot_read_the_exporters_environment(private_job):
     report = private_job.tmp / "watcher-report"
-    # latex converts markdown cells with pandoc, a child of the executor that runs after the kernel.
-    nb = notebook(("md", "Some *markdown* for pandoc."), WATCHER.replace("__REPORT__", repr(str(report))))
+    # latex converts each markdown cell with its own pandoc, a child of the executor that runs
+    # after the kernel. One short pandoc can start and end between two scans of /proc on a busy
+    # machine; forty give the watcher forty chances to see one.
+    markdown = [("md", f"Some *markdown* for pandoc, cell {i}.") for i in range(40)]
+    nb = notebook(WATCHER.replace("__REPORT__", repr(str(report))), *markdown)
     private_job.stage_notebook(nb)
     result = _run(private_job, [executor_command()], private_job.env(NBJ_OUTPUT_FORMATS="latex", HOME=str(private_job.tmp)))
     assert result.returncode == 0, result.describe()
