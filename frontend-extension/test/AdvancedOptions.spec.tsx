@@ -1,6 +1,6 @@
 /// <reference path="../src/types/jupyterlab-scheduler.d.ts" />
 import React, { useMemo, useState } from 'react';
-import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import type { ICreateJobModel, Scheduler } from '@jupyterlab/scheduler';
 
 import { createAdvancedOptions } from '../src/components/AdvancedOptions';
@@ -47,9 +47,14 @@ function renderCreate(loadProfiles: () => Promise<ProfilesState>, initial = empt
   return { latest, view };
 }
 
-function renderDetail(jobsView: number, model: { [key: string]: unknown }) {
+function renderDetail(
+  jobsView: number,
+  model: { [key: string]: unknown },
+  openLog?: (jobId: string) => void
+) {
   const Panel = createAdvancedOptions({
-    loadProfiles: () => Promise.reject(new Error('detail views load no profiles'))
+    loadProfiles: () => Promise.reject(new Error('detail views load no profiles')),
+    openLog
   });
   const props = {
     jobsView,
@@ -412,6 +417,16 @@ describe('detail views (read-only)', () => {
     expect(value('nbj-ro-tag-0')).toBe('nightly');
     expect(value('nbj-ro-tag-1')).toBe('finance');
     expect(panel.querySelectorAll('input').length).toBe(0);
+  });
+
+  it('job detail opens the job\'s log; the definition detail has no log to open', () => {
+    const opened: string[] = [];
+    renderDetail(SchedulerView.JobDetail, { jobName: 'x', jobId: 'job-7' }, id => opened.push(id));
+    fireEvent.click(screen.getByTestId('nbj-open-log'));
+    expect(opened).toEqual(['job-7']);
+    cleanup();
+    renderDetail(SchedulerView.JobDefinitionDetail, { name: 'y', definitionId: 'def-1' }, id => opened.push(id));
+    expect(screen.queryByTestId('nbj-open-log')).toBeNull();
   });
 
   it('never shows an environment value, even one that arrives unmasked', () => {

@@ -4,8 +4,11 @@ import { render, screen, waitFor } from '@testing-library/react';
 import { JupyterFrontEnd } from '@jupyterlab/application';
 import { Scheduler } from '@jupyterlab/scheduler';
 import { ServerConnection } from '@jupyterlab/services';
+import { CommandRegistry } from '@lumino/commands';
+import { Widget } from '@lumino/widgets';
 
-import plugin from '../src/index';
+import plugins, { advancedOptionsPlugin as plugin, logPlugin } from '../src/index';
+import { OPEN_LOG_COMMAND } from '../src/logs';
 import { SchedulerView } from '../src/schedulerViews';
 import { PROFILES_BODY } from './fixtures';
 import { ProfileServer } from './profileServer';
@@ -13,6 +16,43 @@ import { ProfileServer } from './profileServer';
 const packageJson = require('../package.json');
 
 describe('the plugin', () => {
+  it('exports the options plugin and the log plugin', () => {
+    expect(plugins).toEqual([plugin, logPlugin]);
+    expect(logPlugin.autoStart).toBe(true);
+  });
+
+  it('opens one log panel per job in the main area, and lists the command in the palette', async () => {
+    const commands = new CommandRegistry();
+    const added: Widget[] = [];
+    const activated: string[] = [];
+    const paletteItems: unknown[] = [];
+    const app = {
+      commands,
+      serviceManager: { serverSettings: ServerConnection.makeSettings({ baseUrl: 'http://127.0.0.1:9/' }) },
+      shell: {
+        add: (widget: Widget, area: string) => {
+          expect(area).toBe('main');
+          added.push(widget);
+        },
+        activateById: (id: string) => activated.push(id)
+      }
+    } as unknown as JupyterFrontEnd;
+    logPlugin.activate(app, { addItem: (item: unknown) => paletteItems.push(item) });
+    expect(paletteItems).toEqual([{ command: OPEN_LOG_COMMAND, category: 'Notebook Jobs' }]);
+
+    await commands.execute(OPEN_LOG_COMMAND, { jobId: 'job-1' });
+    await commands.execute(OPEN_LOG_COMMAND, { jobId: 'job-1' });
+    expect(added.map(w => w.id)).toEqual(['nbj-log-job-1']);
+    expect(activated).toEqual(['nbj-log-job-1', 'nbj-log-job-1']);
+    expect(added[0].title.caption).toBe('Notebook job job-1');
+
+    // Closed, it opens anew.
+    added[0].dispose();
+    await commands.execute(OPEN_LOG_COMMAND, { jobId: 'job-1' });
+    expect(added.map(w => w.id)).toEqual(['nbj-log-job-1', 'nbj-log-job-1']);
+    added[1].dispose();
+  });
+
   it('provides the scheduler token, is started only on demand, replaces the stock plugin', () => {
     expect(plugin.id).toBe('notebook-jobs-jupyter:advanced-options');
     expect(plugin.provides).toBe(Scheduler.IAdvancedOptions);

@@ -11,6 +11,8 @@ import { ReadOnlyOptions } from './ReadOnlyOptions';
 export interface IAdvancedOptionsDeps {
   /** Loads `GET {baseUrl}scheduler/profiles`; called once per create form. */
   loadProfiles: () => Promise<ProfilesState>;
+  /** Opens a job's log; the job detail view offers it. */
+  openLog?: (jobId: string) => void;
 }
 
 /**
@@ -38,6 +40,7 @@ export function createAdvancedOptions(
       );
     }
     const model = props.model as {
+      jobId?: string;
       runtimeEnvironmentParameters?: { [key: string]: string | number | boolean };
       idempotencyToken?: string;
       tags?: string[];
@@ -48,6 +51,11 @@ export function createAdvancedOptions(
         parameters={model.runtimeEnvironmentParameters}
         idempotencyToken={model.idempotencyToken}
         tags={model.tags}
+        onOpenLog={
+          props.jobsView === SchedulerView.JobDetail && model.jobId && deps.openLog
+            ? () => deps.openLog?.(model.jobId as string)
+            : undefined
+        }
       />
     );
   };

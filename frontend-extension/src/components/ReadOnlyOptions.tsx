@@ -12,6 +12,8 @@ export interface IReadOnlyOptionsProps {
   parameters?: Parameters;
   idempotencyToken?: string;
   tags?: string[];
+  /** Shown as an "Open log" button when given (the job detail view). */
+  onOpenLog?: () => void;
 }
 
 /** A label over a value, styled like the stock detail views (their CSS classes). */
@@ -41,6 +43,19 @@ export function ReadOnlyOptions(props: IReadOnlyOptionsProps): JSX.Element {
       data-testid="nbj-advanced-options"
       data-view={props.kind}
     >
+      {props.onOpenLog && (
+        <div className="nbj-Row">
+          <button
+            type="button"
+            className="jp-Button jp-mod-styled jp-mod-accept"
+            data-testid="nbj-open-log"
+            onClick={props.onOpenLog}
+          >
+            Open log
+          </button>
+          <p className="nbj-Note">The notebook&apos;s log: live while it runs, the saved copy after.</p>
+        </div>
+      )}
       <Labeled label={LABELS.profile} testId="nbj-ro-profile" value={summary.profile} />
       <Labeled label={LABELS.cpu} testId="nbj-ro-cpu" value={summary.cpu} />
       <Labeled label={LABELS.memory} testId="nbj-ro-memory" value={summary.memory} />

@@ -124,6 +124,13 @@ def test_failing_cell_shows_failed_with_the_services_message(page, shot, bob_lab
     expect(alert).to_be_visible()
     shot("failure detail view")
 
+    # Its log, from the detail view: the copy the executor saved, with the error.
+    panel = ui.open_log(page)
+    expect(panel.locator("[data-testid=nbj-log-state]")).to_have_text("The job is FAILED: this is its saved log")
+    expect(panel.locator("[data-testid=nbj-log-text]")).to_contain_text("boom from the second cell")
+    expect(panel.locator("[data-testid=nbj-log-text]")).to_contain_text("Exit 1:")
+    shot("saved log")
+
 
 def test_create_a_schedule_and_pause_it(page, shot, bob_lab, hub_user_service):
     name = unique("nightly")

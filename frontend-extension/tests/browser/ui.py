@@ -173,3 +173,11 @@ def add_parameter(page: Page, name: str, value: str) -> None:
     expect(name_field).to_have_value(name)
     expect(value_field).to_have_value(value)
     expect(form.get_by_text(re.compile("^No (name|value) specified for this parameter"))).to_have_count(0)
+
+
+def open_log(page: Page) -> Locator:
+    """From a job's detail view: the "Open log" button of our options, the panel it opens."""
+    page.locator("[data-testid=nbj-open-log]").click()
+    panel = page.locator("[data-testid=nbj-log-panel]")
+    expect(panel).to_be_visible()
+    return panel
