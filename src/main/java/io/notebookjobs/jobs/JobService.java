@@ -179,9 +179,9 @@ public class JobService {
                     : "jobs/" + jobId + "/input-" + UUID.randomUUID().toString().substring(0, 8) + "/";
             JobRecord record = new JobRecord(jobId, job.name(), owner, staged.inputFilename(), job.environment(),
                     job.settings().echo(), job.outputFormats(), job.parameters(), job.tags(), job.computeType(), token,
-                    definitionId, inputPrefix, job.packageInputFolder(), staged.packagedFiles(), clock.millis(),
+                    definitionId, null, job.packageInputFolder(), staged.packagedFiles(), clock.millis(),
                     job.settings().timeout().toSeconds(), job.settings().maxRetries(),
-                    staged.notebook().scriptExtension(), null, job.settings().pod().stored());
+                    staged.notebook().scriptExtension(), inputPrefix, job.settings().pod().stored());
             checkRecordSize(record);
             JobPaths paths = JobPaths.forJob(store.root(), jobId, inputPrefix);
             String staging = token == null ? paths.jobPrefix() : paths.inputPrefix();

@@ -105,6 +105,19 @@ class JobFilesTest extends ServiceTest {
     }
 
     @Test
+    void aJobCreatedWithAnIdempotencyTokenListsAndServesItsInput() {
+        // Each tokened attempt stages under its own input-<attempt>/ prefix: the record must say which.
+        String id = Api.submit(Api.with(job("tokened"), "idempotency_token", "files-" + System.nanoTime()));
+        JsonPath files = given().when().get("/scheduler/jobs/" + id + "/files").then().statusCode(200).extract().jsonPath();
+        assertThat(files.getList("files.name")).containsExactly("input/hello.ipynb");
+        assertThat(given().when().get("/scheduler/jobs/" + id + "/files/input/hello.ipynb").then().statusCode(200)
+                .extract().asByteArray()).isEqualTo(Api.notebook("hello.ipynb"));
+        JsonPath record = JsonPath.from(kubeJob(id).getMetadata().getAnnotations().get("scheduler.jupyter.org/job-data"));
+        assertThat(record.getString("input_prefix")).startsWith("jobs/" + id + "/input-");
+        assertThat(record.getString("output_filename_template")).isNull();
+    }
+
+    @Test
     void aJsonCreateStagesACopyOfAnObjectAlreadyInTheBucket() {
         String folder = "users/alice/project-" + System.nanoTime() + "/";
         put(folder + "hello.ipynb", Api.notebook("hello.ipynb"));
