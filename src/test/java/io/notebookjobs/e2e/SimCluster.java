@@ -193,8 +193,10 @@ final class SimCluster implements AutoCloseable {
 
     // ---- Kubernetes
 
+    /** The Job of a job: a run of a definition is named by its CronJob, and its job id is that name. */
     Job job(String jobId) {
-        return kube.batch().v1().jobs().inNamespace(NAMESPACE).withName("nb-job-" + jobId).get();
+        String name = jobId.startsWith("nb-jobdef-") ? jobId : "nb-job-" + jobId;
+        return kube.batch().v1().jobs().inNamespace(NAMESPACE).withName(name).get();
     }
 
     List<Pod> pods(String jobId) {
