@@ -138,9 +138,13 @@ class ServiceClient:
         body: bytes | None = None,
         content_type: str | None = None,
         timeout: float | None = None,
+        accept: str | None = None,
     ) -> ServiceResponse:
-        """One request; the answer whatever its status."""
+        """One request; the answer whatever its status. `accept` replaces the default JSON-only
+        Accept header (a passed-through request asks for what the browser asked for)."""
         extra = {"Content-Type": content_type} if content_type else {}
+        if accept:
+            extra["Accept"] = accept
         if body is None and method in ("POST", "PATCH", "PUT"):
             body = b""
         request = self._request(method, self.url(path, query), self._headers(extra), timeout, body=body)

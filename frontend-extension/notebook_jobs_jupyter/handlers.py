@@ -100,6 +100,8 @@ class SchedulerBridgeHandler(APIHandler):
             query=self.request.query,
             body=self.request.body if has_body else None,
             content_type=self.request.headers.get("Content-Type", "application/json") if has_body else None,
+            # A job's log is text/plain: the browser's Accept, not the bridge's JSON default.
+            accept=self.request.headers.get("Accept") or "*/*",
         )
         self.relay(response)
 

@@ -140,3 +140,16 @@ async def test_job_files_without_a_download_have_no_file_path(scheduler, root, f
     described = (await scheduler.get(f"jobs/{finished_job}")).json()
     assert described["downloaded"] is False
     assert [f.get("file_path") for f in described["job_files"]] == [None] * len(described["job_files"])
+
+
+async def test_a_jobs_log_passes_through_as_text_whatever_the_browser_accepts(scheduler, finished_job):
+    # The log view's fetch sends Accept: */*; a bridge that asked the service for JSON only got a 406.
+    for accept in (None, "*/*", "text/plain"):
+        answer = await scheduler.call("GET", f"jobs/{finished_job}/logs?tail=50&1733412345678",
+                                      headers={"Accept": accept} if accept else None)
+        assert answer.code == 200, answer.body
+        assert answer.headers["Content-Type"].startswith("text/plain"), answer.headers
+        text = answer.body.decode()
+        assert "Exit 0: Notebook report.ipynb ran in" in text, text
+    missing = await scheduler.get("jobs/0b7d8d6e-0000-4000-8000-000000000000/logs")
+    assert missing.code == 404 and missing.message.startswith("No job with id"), missing.body
