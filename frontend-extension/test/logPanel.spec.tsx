@@ -59,8 +59,11 @@ describe('the log panel', () => {
 
     server.answerJob(200, { job_id: JOB, status: 'COMPLETED', status_message: '' });
     server.answerLog(200, 'cell 1 printed this\ncell 2 printed that\nExit 0\n');
-    await waitFor(() => expect(screen.getByTestId('nbj-log-text').textContent).toContain('cell 2 printed that'));
-    expect(screen.getByTestId('nbj-log-state').textContent).toBe('The job is COMPLETED: this is its saved log');
+    // A refresh in flight may have read the job before the change and its log after it: wait for both.
+    await waitFor(() =>
+      expect(screen.getByTestId('nbj-log-state').textContent).toBe('The job is COMPLETED: this is its saved log')
+    );
+    expect(screen.getByTestId('nbj-log-text').textContent).toContain('cell 2 printed that');
     expect(screen.queryByTestId('nbj-log-status-message')).toBeNull();
 
     const requestsWhenEnded = requests().length;
