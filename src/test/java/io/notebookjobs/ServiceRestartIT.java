@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.notebookjobs.testing.Api;
 import io.notebookjobs.testing.FakeJobController;
+import io.notebookjobs.testing.NotificationReceivers;
 import io.notebookjobs.testing.S3ProxyServer;
 import io.notebookjobs.testing.ServiceProcess;
 
@@ -136,14 +137,65 @@ class ServiceRestartIT {
         assertThat(prefixes).doesNotHaveDuplicates().allMatch(p -> p.startsWith("jobs/nb-jobdef-" + id + "-"));
     }
 
+    @Test
+    void aNotificationDueWhileNoServiceRanIsSentOnceByTheNextProcess() throws Exception {
+        NotificationReceivers receivers = new NotificationReceivers();
+        Map<String, String> settings = new java.util.HashMap<>(receivers.start());
+        try {
+            settings.put("notebook-jobs.notifications.mail-from", "notebook-jobs@restart.example");
+            settings.put("notebook-jobs.notifications.interval", "1s");
+            controller = FakeJobController.start(client, NAMESPACE);
+            startService(settings);
+            Map<String, Object> job = Api.with(Api.createJob("told after restart"), "email_notifications",
+                    Map.of("on_success", List.of("ann@example.org")));
+            String id = Api.submit(Api.with(job, "webhook_notifications",
+                    Map.of("on_start", List.of("team"), "on_success", List.of("team"))));
+            controller.run("nb-job-" + id);
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> receivers.calls("team").size() == 1);
+            // Killed once the start's sent mark is on the Job: killed between the send and the mark,
+            // the next process would send the start again (at least once, documented).
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> String.valueOf(client.batch().v1().jobs()
+                    .inNamespace(NAMESPACE).withName("nb-job-" + id).get().getMetadata().getAnnotations()
+                    .get("scheduler.jupyter.org/notified")).contains("\"start/webhook:team\":{\"state\":\"sent\""));
+
+            service.kill();
+            controller.succeed("nb-job-" + id, "ok");
+            startService(settings);
+
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> receivers.calls("team").size() == 2
+                    && receivers.mail().getReceivedMessages().length == 1);
+            assertThat(receivers.calls("team").stream().map(c -> c.header("X-Notebook-Jobs-Event")))
+                    .containsExactly("job.started", "job.succeeded");
+            assertThat(receivers.mail().getReceivedMessages()[0].getSubject())
+                    .isEqualTo("Notebook job \"told after restart\" completed");
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> "done".equals(client.batch().v1().jobs()
+                    .inNamespace(NAMESPACE).withName("nb-job-" + id).get().getMetadata().getLabels()
+                    .get("scheduler.jupyter.org/notify")));
+            List<String> states = Api.get(id).extract().path("notifications.state");
+            assertThat(states).containsExactly("sent", "sent", "sent");
+            Thread.sleep(3000); // three more ticks: nothing is sent again
+            assertThat(receivers.calls("team")).hasSize(2);
+            assertThat(receivers.mail().getReceivedMessages()).hasSize(1);
+        } finally {
+            receivers.stop();
+        }
+    }
+
     private void startService() {
+        startService(Map.of());
+    }
+
+    /** @param settings configuration keys, passed as system properties */
+    private void startService(Map<String, String> settings) {
         Map<String, String> env = ServiceProcess.s3Environment(s3.endpoint(), BUCKET, S3ProxyServer.ACCESS_KEY,
                 S3ProxyServer.SECRET_KEY);
         env.put("K8S_NAMESPACE", NAMESPACE);
         env.put("QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL", client.getConfiguration().getMasterUrl());
         env.put("QUARKUS_KUBERNETES_CLIENT_TRUST_CERTS", "true");
         env.put("NOTEBOOK_JOBS_KUBE_DIAGNOSIS_INTERVAL", "1s");
-        env.put("JAVA_TOOL_OPTIONS", "-Dkubernetes.http2.disable=true");
+        StringBuilder options = new StringBuilder("-Dkubernetes.http2.disable=true");
+        settings.forEach((key, value) -> options.append(" -D").append(key).append('=').append(value));
+        env.put("JAVA_TOOL_OPTIONS", options.toString());
         service = ServiceProcess.start(env, Duration.ofSeconds(90));
     }
 }

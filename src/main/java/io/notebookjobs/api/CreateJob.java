@@ -23,5 +23,7 @@ public record CreateJob(
         String computeType,
         Boolean packageInputFolder,
         Integer timeoutSeconds,
-        Integer maxRetries) implements io.notebookjobs.jobs.JobFields {
+        Integer maxRetries,
+        io.notebookjobs.jobs.Notify.EmailNotifications emailNotifications,
+        io.notebookjobs.jobs.Notify.WebhookNotifications webhookNotifications) implements io.notebookjobs.jobs.JobFields {
 }

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.notebookjobs.jobs.JobFields;
+import io.notebookjobs.jobs.Notify;
 
 /** The job definition bodies of the jupyter-scheduler contract. */
 public final class DefinitionDtos {
@@ -28,7 +29,9 @@ public final class DefinitionDtos {
             Integer maxRetries,
             String schedule,
             String timezone,
-            Boolean active) implements JobFields {
+            Boolean active,
+            Notify.EmailNotifications emailNotifications,
+            Notify.WebhookNotifications webhookNotifications) implements JobFields {
     }
 
     /** UpdateJobDefinition: every field optional; what is given replaces what was. */
@@ -46,7 +49,9 @@ public final class DefinitionDtos {
             String inputUri,
             Boolean packageInputFolder,
             Integer timeoutSeconds,
-            Integer maxRetries) {
+            Integer maxRetries,
+            Notify.EmailNotifications emailNotifications,
+            Notify.WebhookNotifications webhookNotifications) {
     }
 
     public record DescribeJobDefinition(
@@ -69,7 +74,9 @@ public final class DefinitionDtos {
             long timeoutSeconds,
             int maxRetries,
             Long nextRunTime,
-            String owner) {
+            String owner,
+            Notify.EmailNotifications emailNotifications,
+            Notify.WebhookNotifications webhookNotifications) {
     }
 
     public record CreateJobDefinitionResponse(String jobDefinitionId) {

@@ -177,6 +177,7 @@ public class DefinitionsResource {
         return new DescribeJobDefinition(r.jobDefinitionId(), r.name(), r.inputFilename(), r.runtimeEnvironmentName(),
                 r.runtimeEnvironmentParameters(), r.outputFormats(), r.parameters(), r.tags(), r.computeType(),
                 r.schedule(), r.timezone(), r.createTime(), r.updateTime(), view.active(), r.packageInputFolder(),
-                r.packagedFiles(), r.timeoutSeconds(), r.maxRetries(), definitions.nextRunTime(view).orElse(null), r.owner());
+                r.packagedFiles(), r.timeoutSeconds(), r.maxRetries(), definitions.nextRunTime(view).orElse(null), r.owner(),
+                r.notifications() == null ? null : r.notifications().email(), r.notifications() == null ? null : r.notifications().webhooks());
     }
 }

@@ -32,7 +32,18 @@ public record DescribeJob(
         boolean downloaded,
         Long timeoutSeconds,
         Integer maxRetries,
-        String owner) {
+        String owner,
+        io.notebookjobs.jobs.Notify.EmailNotifications emailNotifications,
+        io.notebookjobs.jobs.Notify.WebhookNotifications webhookNotifications,
+        List<Notification> notifications) {
+
+    /**
+     * Ours: one entry per event and channel the service has tried to deliver ({@code email}, or
+     * {@code webhook:<name>}); state sent, retrying (with the next attempt's time) or failed.
+     */
+    public record Notification(String event, String channel, String state, int attempts, Long lastAttemptTime,
+            Long nextAttemptTime, String error) {
+    }
 
     /** An entry of {@code job_files}: one per output format, the input, and packaged files. */
     public record JobFile(String displayName, String fileFormat, String filePath) {

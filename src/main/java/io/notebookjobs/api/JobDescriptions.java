@@ -8,6 +8,7 @@ import java.util.Map;
 
 import io.notebookjobs.jobs.JobRecord;
 import io.notebookjobs.jobs.JobView;
+import io.notebookjobs.notifications.DeliveryLog;
 import io.notebookjobs.notebook.OutputFormat;
 import io.notebookjobs.notebook.OutputNames;
 
@@ -49,7 +50,23 @@ public final class JobDescriptions {
                 false,
                 r.timeoutSeconds() > 0 ? r.timeoutSeconds() : null,
                 r.maxRetries(),
-                r.owner());
+                r.owner(),
+                r.notifications() == null ? null : r.notifications().email(),
+                r.notifications() == null ? null : r.notifications().webhooks(),
+                notifications(view));
+    }
+
+    /** What was delivered, from the Job's sent marks; null when nothing was tried yet. */
+    private static List<DescribeJob.Notification> notifications(JobView view) {
+        List<DescribeJob.Notification> tried = DeliveryLog.of(view.job()).deliveries().entrySet().stream()
+                .map(e -> {
+                    DeliveryLog.Attempt a = e.getValue();
+                    DeliveryLog.Key key = DeliveryLog.Key.parse(e.getKey());
+                    return new DescribeJob.Notification(key.event().eventName(), key.channel(), a.state(),
+                            a.attempts(), a.time(), a.next(), a.error());
+                })
+                .toList();
+        return tried.isEmpty() ? null : tried;
     }
 
     /**

@@ -33,7 +33,8 @@ public class SchedulerResource {
 
     /**
      * The truth about this service, feature by feature: the UI hides what is false. Output file
-     * names are fixed, so no template; retries are counted, not timed; nothing sends email.
+     * names are fixed, so no template; retries are counted, not timed. email_notifications is
+     * true only when a sender address is configured (config()).
      */
     static final Map<String, Boolean> SUPPORTED_FEATURES;
 
@@ -58,17 +59,24 @@ public class SchedulerResource {
 
     private final JobValidation validation;
     private final CurrentUser user;
+    private final Map<String, Boolean> features;
+    private final NotificationOptions notificationOptions;
 
-    public SchedulerResource(JobValidation validation, CurrentUser user) {
+    public SchedulerResource(JobValidation validation, CurrentUser user, io.notebookjobs.config.NotebookJobsConfig config) {
         this.validation = validation;
         this.user = user;
+        Map<String, Boolean> features = new LinkedHashMap<>(SUPPORTED_FEATURES);
+        features.put("email_notifications", config.notifications().mailFrom().isPresent());
+        this.features = java.util.Collections.unmodifiableMap(features);
+        this.notificationOptions = new NotificationOptions(config.notifications().mailFrom().isPresent(),
+                config.notifications().webhooks().keySet().stream().sorted().toList());
     }
 
     @GET
     @Path("/config")
     @Operation(summary = "Features this service supports")
     public SchedulerConfig config() {
-        return new SchedulerConfig(SUPPORTED_FEATURES, "");
+        return new SchedulerConfig(features, "");
     }
 
     @GET
@@ -108,7 +116,8 @@ public class SchedulerResource {
                 service.maxTimeout().toSeconds(),
                 service.maxRetries());
         return new ProfilesResponse(profiles, grants.defaultProfile().orElse(null), effective,
-                new ProfileUser(caller.name(), caller.admin(), caller.groups().stream().sorted().toList()));
+                new ProfileUser(caller.name(), caller.admin(), caller.groups().stream().sorted().toList()),
+                notificationOptions);
     }
 
     private static Quantity smaller(java.util.Optional<Quantity> group, Quantity service) {
@@ -116,7 +125,11 @@ public class SchedulerResource {
     }
 
     public record ProfilesResponse(List<ProfileOption> profiles, String defaultProfile, ProfileLimits limits,
-            ProfileUser user) {
+            ProfileUser user, NotificationOptions notifications) {
+    }
+
+    /** What the create form may offer: mail when a sender is configured, the webhook endpoints by name. */
+    public record NotificationOptions(boolean email, List<String> webhooks) {
     }
 
     public record ProfileOption(String name, String displayName, String description, String cpu, String memory,

@@ -41,6 +41,8 @@ public interface NotebookJobsConfig {
 
     Metrics metrics();
 
+    Notifications notifications();
+
     /** Runtime environments offered to users; the key is the environment's name. */
     Map<String, Environment> environments();
 
@@ -362,6 +364,58 @@ public interface NotebookJobsConfig {
          */
         @WithDefault("15s")
         Duration refreshInterval();
+    }
+
+    interface Notifications {
+        /**
+         * Sender address of notification mail. Empty: the service sends no mail and refuses
+         * {@code email_notifications} with addresses. The mail server is quarkus.mailer's
+         * (host, port, TLS, user and password, the password from a Secret).
+         */
+        Optional<String> mailFrom();
+
+        /** Webhook endpoints jobs may name in {@code webhook_notifications}; the key is the name. */
+        Map<String, Webhook> webhooks();
+
+        /** How often the leader looks for notifications due. */
+        @WithDefault("5s")
+        Duration interval();
+
+        /** Attempts per notification before it is given up and marked failed on the job. */
+        @WithDefault("8")
+        int maxAttempts();
+
+        /** Wait after the first failed attempt; it doubles after each further one. */
+        @WithDefault("15s")
+        Duration retryDelay();
+
+        @WithDefault("10m")
+        Duration maxRetryDelay();
+
+        /** Connect and answer timeout of one webhook call. */
+        @WithDefault("10s")
+        Duration timeout();
+
+        /** Addresses (or webhooks) per event of one job. */
+        @WithDefault("10")
+        int maxRecipients();
+
+        /**
+         * A link to the job for messages, {@code {job_id}} replaced by its id (for example the
+         * JupyterLab URL users open). Empty: messages carry the service's own API path.
+         */
+        Optional<String> jobUrl();
+
+        interface Webhook {
+            String url();
+
+            /** json (our payload) or slack (a Slack-compatible {"text": ...} body). */
+            @WithDefault("json")
+            String format();
+
+            /** HMAC-SHA256 key: each call carries X-Notebook-Jobs-Signature: sha256=<hex of the body's HMAC>. */
+            Optional<String> secret();
+        }
     }
 
     interface Retention {

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.notebookjobs.jobs.JobRecord;
+import io.notebookjobs.jobs.Notify;
 import io.notebookjobs.model.PodProfile;
 
 /**
@@ -35,7 +36,8 @@ public record DefinitionRecord(
         int maxRetries,
         String scriptExtension,
         String inputPrefix,
-        PodProfile pod) {
+        PodProfile pod,
+        Notify notifications) {
 
     public DefinitionRecord {
         runtimeEnvironmentParameters = runtimeEnvironmentParameters == null ? Map.of() : runtimeEnvironmentParameters;
@@ -49,6 +51,6 @@ public record DefinitionRecord(
     public JobRecord runTemplate() {
         return new JobRecord(null, name, owner, inputFilename, runtimeEnvironmentName, runtimeEnvironmentParameters,
                 outputFormats, parameters, tags, computeType, null, jobDefinitionId, null, packageInputFolder,
-                packagedFiles, null, timeoutSeconds, maxRetries, scriptExtension, inputPrefix, pod);
+                packagedFiles, null, timeoutSeconds, maxRetries, scriptExtension, inputPrefix, pod, notifications);
     }
 }

@@ -134,7 +134,7 @@ public class DefinitionService {
                 job.settings().echo(), job.outputFormats(), job.parameters(), job.tags(), job.computeType(),
                 schedule.expression(), schedule.zone().getId(), job.packageInputFolder(), staged.packagedFiles(), now, now,
                 job.settings().timeout().toSeconds(), job.settings().maxRetries(), staged.notebook().scriptExtension(),
-                inputVersionPrefix(id, now), job.settings().pod().stored());
+                inputVersionPrefix(id, now), job.settings().pod().stored(), job.notifications());
         checkRecordSize(record);
         boolean active = request.active() == null || request.active();
         try {
@@ -263,7 +263,9 @@ public class DefinitionService {
                 staged != null ? staged.packagedFiles() : old.packagedFiles(), old.createTime(), clock.millis(),
                 job.settings().timeout().toSeconds(), job.settings().maxRetries(),
                 staged != null ? staged.notebook().scriptExtension() : old.scriptExtension(),
-                staged != null ? newInputPrefix : old.inputPrefix(), job.settings().pod().stored());
+                staged != null ? newInputPrefix : old.inputPrefix(), job.settings().pod().stored(),
+                validation.notify(old.notifications(), u.emailNotifications(), u.webhookNotifications(),
+                        u.runtimeEnvironmentParameters()));
         boolean active = u.active() != null ? u.active() : current.active();
         return new Changed(record, active, job, set, remove);
     }

@@ -34,4 +34,14 @@ public interface JobFields {
     Integer timeoutSeconds();
 
     Integer maxRetries();
+
+    /** The contract's email_notifications; absent where a body type has no such field. */
+    default Notify.EmailNotifications emailNotifications() {
+        return null;
+    }
+
+    /** Ours: configured webhook endpoints by name, per event. */
+    default Notify.WebhookNotifications webhookNotifications() {
+        return null;
+    }
 }

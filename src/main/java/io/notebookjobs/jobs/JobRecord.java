@@ -21,6 +21,7 @@ import io.notebookjobs.model.PodProfile;
  *        idempotency token (each attempt its own, see JobService#create); null means the job's
  *        own {@code jobs/<id>/input/}
  * @param pod what the group policy allowed for the pod; null for jobs made without one
+ * @param notifications who is told of its start and end; null: nobody
  */
 public record JobRecord(
         String jobId,
@@ -43,7 +44,8 @@ public record JobRecord(
         int maxRetries,
         String scriptExtension,
         String inputPrefix,
-        PodProfile pod) {
+        PodProfile pod,
+        Notify notifications) {
 
     public JobRecord {
         runtimeEnvironmentParameters = runtimeEnvironmentParameters == null ? Map.of() : runtimeEnvironmentParameters;

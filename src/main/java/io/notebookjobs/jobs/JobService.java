@@ -109,6 +109,11 @@ public class JobService {
                 .orElseThrow(() -> ApiException.notFound("No job with id " + jobId));
     }
 
+    /** The job as the API shows it, for the service's own work (notifications): no caller, no owner check. */
+    public Optional<JobView> view(Job job) {
+        return view(job, clock.instant());
+    }
+
     private Optional<JobView> view(Job job, Instant now) {
         // Being deleted: gone for the API. Being created (CreateMark): not there yet, the create
         // has not answered; a create that died half-way never answers and its Job goes.
@@ -181,7 +186,7 @@ public class JobService {
                     job.settings().echo(), job.outputFormats(), job.parameters(), job.tags(), job.computeType(), token,
                     definitionId, null, job.packageInputFolder(), staged.packagedFiles(), clock.millis(),
                     job.settings().timeout().toSeconds(), job.settings().maxRetries(),
-                    staged.notebook().scriptExtension(), inputPrefix, job.settings().pod().stored());
+                    staged.notebook().scriptExtension(), inputPrefix, job.settings().pod().stored(), job.notifications());
             checkRecordSize(record);
             JobPaths paths = JobPaths.forJob(store.root(), jobId, inputPrefix);
             String staging = token == null ? paths.jobPrefix() : paths.inputPrefix();
@@ -215,7 +220,7 @@ public class JobService {
                 parameters == null ? template.parameters() : RequestRules.parameters(parameters), template.tags(),
                 template.computeType(), null, template.jobDefinitionId(), null, template.packageInputFolder(),
                 template.packagedFiles(), clock.millis(), template.timeoutSeconds(), template.maxRetries(),
-                template.scriptExtension(), null, template.pod());
+                template.scriptExtension(), null, template.pod(), template.notifications());
         checkRecordSize(record);
         JobPaths paths = JobPaths.forJob(store.root(), jobId);
         staging.copy(store.root() + template.inputPrefix(), paths.inputPrefix());

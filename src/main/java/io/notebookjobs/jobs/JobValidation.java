@@ -21,9 +21,11 @@ public class JobValidation {
     private final ResourcePolicy policy;
     private final PolicyFile groupPolicy;
     private final Environments environments;
+    private final NotebookJobsConfig.Notifications notifications;
 
     public JobValidation(NotebookJobsConfig config, PolicyFile groupPolicy, Environments environments) {
         this.policy = ResourcePolicy.from(config);
+        this.notifications = config.notifications();
         this.groupPolicy = groupPolicy;
         this.environments = environments;
     }
@@ -49,7 +51,47 @@ public class JobValidation {
         return new ValidatedJob(name, environment.name(), image, settings,
                 RequestRules.outputFormats(fields.outputFormats()), RequestRules.tags(fields.tags()),
                 RequestRules.parameters(fields.parameters()), fields.computeType(),
-                Boolean.TRUE.equals(fields.packageInputFolder()));
+                Boolean.TRUE.equals(fields.packageInputFolder()),
+                notify(fields.emailNotifications(), fields.webhookNotifications(), fields.runtimeEnvironmentParameters()));
+    }
+
+    /**
+     * The top-level fields when given, else the {@code notify.*} keys of the runtime parameters
+     * (what the stock UI can send); both at once would leave it unclear which counts.
+     */
+    private Notify notify(Notify.EmailNotifications email, Notify.WebhookNotifications webhooks,
+            java.util.Map<String, Object> parameters) {
+        Notify fromParameters = NotifyRules.fromRuntimeParameters(parameters, notifications.mailFrom().isPresent(),
+                notifications.webhooks().keySet(), notifications.maxRecipients());
+        if (email == null && webhooks == null) {
+            return fromParameters;
+        }
+        if (fromParameters != null) {
+            throw ApiException.badRequest("runtime_environment_parameters",
+                    "notify.* keys and email_notifications / webhook_notifications at once; give one of them");
+        }
+        return notify(email, webhooks);
+    }
+
+    /** email_notifications and webhook_notifications of a create. */
+    public Notify notify(Notify.EmailNotifications email, Notify.WebhookNotifications webhooks) {
+        return NotifyRules.read(email, webhooks, notifications.mailFrom().isPresent(),
+                notifications.webhooks().keySet(), notifications.maxRecipients());
+    }
+
+    /**
+     * An update's: what it gives replaces that part of the current notifications; {@code notify.*}
+     * keys in the runtime parameters it sends replace them all.
+     */
+    public Notify notify(Notify current, Notify.EmailNotifications email, Notify.WebhookNotifications webhooks,
+            java.util.Map<String, Object> parameters) {
+        if (email == null && webhooks == null && parameters != null
+                && parameters.keySet().stream().anyMatch(NotifyRules::isNotificationParameter)) {
+            return NotifyRules.fromRuntimeParameters(parameters, notifications.mailFrom().isPresent(),
+                    notifications.webhooks().keySet(), notifications.maxRecipients());
+        }
+        return NotifyRules.merge(current, email, webhooks, notifications.mailFrom().isPresent(),
+                notifications.webhooks().keySet(), notifications.maxRecipients());
     }
 
     /** What the caller may use, for the create form and the runtime environments list. */

@@ -13,5 +13,6 @@ public record ValidatedJob(
         List<String> tags,
         Map<String, Object> parameters,
         String computeType,
-        boolean packageInputFolder) {
+        boolean packageInputFolder,
+        Notify notifications) {
 }

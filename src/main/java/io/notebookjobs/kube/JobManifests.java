@@ -213,6 +213,9 @@ public class JobManifests {
     private static Map<String, String> jobLabels(Map<String, String> labels, JobRecord record) {
         Map<String, String> jobLabels = new LinkedHashMap<>(labels);
         jobLabels.put(Labels.NAME, LabelValues.ofName(record.name()));
+        if (record.notifications() != null) {
+            jobLabels.put(Labels.NOTIFY, Labels.NOTIFY_PENDING);
+        }
         return jobLabels;
     }
 

@@ -274,6 +274,19 @@ public class JobWriter {
                 "annotations", Map.of(Labels.OUTCOME, AnnotationJson.write(outcome))));
     }
 
+    /**
+     * The Notifier's sent marks, as JSON; with {@code done} the Job also leaves the Notifier's
+     * view (label {@code notify=done}).
+     */
+    public Job writeNotified(String jobName, String deliveries, boolean done) {
+        Map<String, Object> metadata = new HashMap<>();
+        metadata.put("annotations", Map.of(Labels.NOTIFIED, deliveries));
+        if (done) {
+            metadata.put("labels", Map.of(Labels.NOTIFY, Labels.NOTIFY_DONE));
+        }
+        return patchJob(jobName, Map.of("metadata", metadata));
+    }
+
     public Job writeEdits(String jobName, JobEdits edits) {
         return patchJob(jobName, Map.of("metadata", Map.of(
                 "labels", Map.of(Labels.NAME, LabelValues.ofName(edits.name())),

@@ -47,6 +47,16 @@ public final class Labels {
     /** Keeps the cluster autoscaler from evicting a running notebook to scale a node down. */
     public static final String SAFE_TO_EVICT = "cluster-autoscaler.kubernetes.io/safe-to-evict";
 
+    /**
+     * On a Job whose record asks for notifications: {@code pending} until every one is sent, given
+     * up or can no longer happen, then {@code done}; the Notifier looks only at pending ones.
+     */
+    public static final String NOTIFY = "scheduler.jupyter.org/notify";
+    public static final String NOTIFY_PENDING = "pending";
+    public static final String NOTIFY_DONE = "done";
+    /** What the Notifier delivered for the job, as JSON (DeliveryLog): the sent mark lives on the Job. */
+    public static final String NOTIFIED = "scheduler.jupyter.org/notified";
+
     public static final String JOB_NAME_PREFIX = "nb-job-";
     public static final String CRON_JOB_NAME_PREFIX = "nb-jobdef-";
 

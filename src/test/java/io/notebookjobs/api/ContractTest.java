@@ -35,7 +35,7 @@ class ContractTest extends ServiceTest {
                 .body("supported_features.delete_job", equalTo(true))
                 .body("supported_features.job_definition", equalTo(true))
                 .body("supported_features.output_filename_template", equalTo(false))
-                .body("supported_features.email_notifications", equalTo(false))
+                .body("supported_features.email_notifications", equalTo(true)) // the test profile has a sender address
                 .body("supported_features.timeout_seconds", equalTo(true))
                 .body("manage_environments_command", equalTo(""));
         Map<String, Boolean> features = given().when().get("/scheduler/config").then().extract().path("supported_features");

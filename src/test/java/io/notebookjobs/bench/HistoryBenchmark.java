@@ -53,7 +53,7 @@ class HistoryBenchmark extends ServiceTest {
             JobRecord record = new JobRecord(id, "bench " + i, "alice", "report.ipynb", "default",
                     Map.of("cpu", "1", "memory", "2Gi"), List.of("ipynb", "html"), Map.of("region", "'eu'"),
                     List.of("bench"), null, null, null, null, false, List.of(), System.currentTimeMillis() - i * 1000L,
-                    3600, 0, "py", null, null);
+                    3600, 0, "py", null, null, null);
             Job job = manifests.job(record, new RunSettings(Quantity.parse("1"), Quantity.parse("2Gi"), 0, Map.of(),
                     Duration.ofHours(1), 0, Map.of(), io.notebookjobs.model.PodProfile.NONE), JobPaths.forJob("", id), "executor", "nb-job-" + id + "-env");
             k8s().batch().v1().jobs().inNamespace(NAMESPACE).resource(job).create();

@@ -68,7 +68,7 @@ class HandOverE2EIT extends ServiceE2ETest {
         DefinitionRecord record = new DefinitionRecord(id, "legacy nightly", "anonymous", "hello.ipynb", "default",
                 Map.of(), List.of("ipynb"), Map.of(), List.of(), null, "0 6 * * *", "UTC", false, List.of(),
                 System.currentTimeMillis(), System.currentTimeMillis(), 3600, 0, "py",
-                "definitions/" + id + "/inputs/1/", null);
+                "definitions/" + id + "/inputs/1/", null, null);
         return new DefinitionManifests(config, new JobManifests(config)).cronJob(record, false,
                 RuntimeParameters.parse(Map.of(), null, null, ResourcePolicy.from(config)), "notebook-jobs/executor:e2e");
     }

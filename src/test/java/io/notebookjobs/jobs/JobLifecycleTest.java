@@ -93,18 +93,6 @@ class JobLifecycleTest extends ServiceTest {
      * Edits the Lease as another replica would: a renewal by this one between the read and the
      * write is a 409 (as on the API server), and the edit is tried again on the renewed Lease.
      */
-    private void editLease(java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.coordination.v1.Lease> change) {
-        for (int attempt = 1;; attempt++) {
-            try {
-                k8s().leases().inNamespace(NAMESPACE).withName("notebook-jobs-leader").edit(change);
-                return;
-            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
-                if (e.getCode() != 409 || attempt == 5) {
-                    throw e;
-                }
-            }
-        }
-    }
 
     private void expireLease() {
         editLease(l -> {

@@ -65,7 +65,7 @@ class ExecutorContractTest {
         parameters.put("note", "'$(NBJ_JOB_ID) costs $$5'");
         JobRecord record = new JobRecord(JOB_ID, "contract", "contract-user", "report.ipynb", "default", Map.of(),
                 formats, parameters, List.of(), null, null, null, null, true, List.of("data/input.csv"), CREATE_TIME,
-                3600, 0, info.scriptExtension(), null, null);
+                3600, 0, info.scriptExtension(), null, null, null);
         RunSettings settings = new RunSettings(java.util.Optional.empty(), java.util.Optional.empty(), 0,
                 Map.of("GREETING", "hello from the contract"), Duration.ofHours(1), 0, Map.of(), io.notebookjobs.model.PodProfile.NONE);
         JobManifests manifests = new JobManifests(TestConfig.load(Map.of(

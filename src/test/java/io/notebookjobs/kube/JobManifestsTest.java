@@ -31,7 +31,7 @@ class JobManifestsTest {
     static JobRecord record(String owner) {
         return new JobRecord(ID, "nightly report", owner, "report.ipynb", "default", Map.of("cpu", "2"),
                 List.of("ipynb", "html"), Map.of("region", "'eu'"), List.of("nightly"), null, null, null, null, false,
-                List.of(), 1795437423000L, 3600, 0, "py", null, null);
+                List.of(), 1795437423000L, 3600, 0, "py", null, null, null);
     }
 
     static RunSettings settings(int gpu, Map<String, String> env) {

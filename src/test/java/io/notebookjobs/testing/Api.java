@@ -122,7 +122,7 @@ public final class Api {
         String id = java.util.UUID.randomUUID().toString();
         io.notebookjobs.jobs.JobRecord record = new io.notebookjobs.jobs.JobRecord(id, "from before identity", owner,
                 "hello.ipynb", "default", Map.of(), List.of("ipynb"), Map.of(), List.of(), null, null, null, null, false,
-                List.of(), System.currentTimeMillis(), 3600, 0, "py", null, null);
+                List.of(), System.currentTimeMillis(), 3600, 0, "py", null, null, null);
         io.notebookjobs.jobs.RunSettings settings = io.notebookjobs.jobs.RuntimeParameters.parse(Map.of(), null, null,
                 io.notebookjobs.jobs.ResourcePolicy.from(TestConfig.load(Map.of())));
         return new io.notebookjobs.kube.JobManifests(TestConfig.load(Map.of("notebook-jobs.kube.namespace",

@@ -80,6 +80,20 @@ public abstract class ServiceTest {
         return Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(50));
     }
 
+    /** Changes the leader Lease; a renewal between read and write (409) is retried. */
+    protected void editLease(java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.coordination.v1.Lease> change) {
+        for (int attempt = 1;; attempt++) {
+            try {
+                k8s().leases().inNamespace(NAMESPACE).withName("notebook-jobs-leader").edit(change);
+                return;
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     protected static Map<String, Object> job(String name) {
         return Api.createJob(name);
     }
