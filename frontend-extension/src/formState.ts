@@ -2,11 +2,13 @@
  * The form's state and its mapping to and from `runtimeEnvironmentParameters`, the flat
  * map the scheduler UI sends as `runtime_environment_parameters`. Keys written: `profile`,
  * `cpu`, `memory`, `gpu` (number), `image`, `env.NAME`, `timeout_seconds` (number),
- * `max_retries` (number). An empty field means "the default": its key is left out.
+ * `max_retries` (number), `notify.email.on_start` ... `notify.webhook.on_failure` (lists as
+ * text, see notify.ts). An empty field means "the default": its key is left out.
  * Keys the form does not manage are kept as they are.
  */
 import { fromSeconds, TimeUnit, toSeconds } from './duration';
 import { IFieldPolicy, RESOURCE_FIELDS, ResourceField } from './policy';
+import { NOTIFY_KEYS, NOTIFY_PREFIX, NotifyKey, splitList } from './notify';
 import { parseQuantity, toWholeNumber } from './quantity';
 
 export type ParameterValue = string | number | boolean;
@@ -51,10 +53,20 @@ export interface IFormState {
   timeout: string;
   timeoutUnit: TimeUnit;
   retries: string;
+  /** Notification lists as typed, by key (`email.on_failure`). */
+  notify: { [key in NotifyKey]: string };
 }
 
 export function isManagedKey(key: string): boolean {
-  return MANAGED_KEYS.has(key) || key.startsWith(ENV_PREFIX);
+  return MANAGED_KEYS.has(key) || key.startsWith(ENV_PREFIX) || key.startsWith(NOTIFY_PREFIX);
+}
+
+function readNotify(p: Parameters): { [key in NotifyKey]: string } {
+  const notify = {} as { [key in NotifyKey]: string };
+  for (const key of NOTIFY_KEYS) {
+    notify[key] = text(p[NOTIFY_PREFIX + key]);
+  }
+  return notify;
 }
 
 function text(value: ParameterValue | undefined): string {
@@ -83,7 +95,8 @@ export function readFormState(params: Parameters | undefined): IFormState {
     env,
     timeout: timeout.amount,
     timeoutUnit: timeout.unit,
-    retries: text(p.max_retries)
+    retries: text(p.max_retries),
+    notify: readNotify(p)
   };
 }
 
@@ -192,6 +205,12 @@ export function writeParameters(
   const retries = state.retries.trim();
   if (retries !== '') {
     out.max_retries = /^[+-]?[0-9]+$/.test(retries) ? Number(retries) : retries;
+  }
+  for (const key of NOTIFY_KEYS) {
+    const entries = splitList(state.notify[key]);
+    if (entries.length > 0) {
+      out[NOTIFY_PREFIX + key] = entries.join(', ');
+    }
   }
   return out;
 }

@@ -1,6 +1,8 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
+import { INotificationOptions, NO_NOTIFICATIONS } from './notify';
+
 /** One entry of `GET /scheduler/profiles` (see docs: the profiles contract). */
 export interface IProfile {
   name: string;
@@ -33,6 +35,8 @@ export interface IProfilesResponse {
   defaultProfile?: string;
   limits: ILimits;
   user?: { name: string; admin: boolean };
+  /** What the service can send; none when it does not say (an older service). */
+  notifications: INotificationOptions;
 }
 
 /** What the form knows about profiles and limits. */
@@ -124,7 +128,13 @@ export function parseProfilesResponse(body: unknown): IProfilesResponse {
     profiles,
     defaultProfile: optionalString(body.default_profile),
     limits: parseLimits(body.limits),
-    user
+    user,
+    notifications: isObject(body.notifications)
+      ? {
+          email: body.notifications.email === true,
+          webhooks: stringList(body.notifications.webhooks)
+        }
+      : NO_NOTIFICATIONS
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { describeSeconds } from './duration';
 import { ENV_PREFIX, isManagedKey, MASK, Parameters } from './formState';
+import { NOTIFY_KEYS, NOTIFY_PREFIX, notifyLabel } from './notify';
 
 export interface IParametersSummary {
   profile?: string;
@@ -16,6 +17,8 @@ export interface IParametersSummary {
   /** "2 hours (7200 seconds)". */
   timeout?: string;
   retries?: string;
+  /** Who is told, as label and list: ["Email when it fails", "oncall@example.org"]. */
+  notify: [string, string][];
   /** Keys the form does not manage, as given. */
   other: [string, string][];
 }
@@ -47,6 +50,10 @@ export function summarizeParameters(params: Parameters | undefined): IParameters
           ? `${describeSeconds(seconds)} (${seconds} seconds)`
           : timeoutText,
     retries: shown(p.max_retries),
+    notify: NOTIFY_KEYS.filter(key => shown(p[NOTIFY_PREFIX + key]) !== undefined).map(key => [
+      notifyLabel(key),
+      String(p[NOTIFY_PREFIX + key])
+    ]),
     other: Object.keys(p)
       .filter(key => !isManagedKey(key))
       .sort()

@@ -5,6 +5,15 @@
  */
 import { describeSeconds, TimeUnit, toSeconds } from './duration';
 import { IFormState } from './formState';
+import {
+  emailListRule,
+  INotificationOptions,
+  NO_NOTIFICATIONS,
+  NotifyKey,
+  NOTIFY_KEYS,
+  notifyLabel,
+  webhookListRule
+} from './notify';
 import { IFieldPolicy } from './policy';
 import {
   compareQuantities,
@@ -241,7 +250,8 @@ export const ErrorKeys = {
   retries: 'max_retries',
   tag: (index: number): string => `tag-${index}`,
   tags: 'tags',
-  idempotencyToken: 'idempotencyToken'
+  idempotencyToken: 'idempotencyToken',
+  notify: (key: NotifyKey): string => `notify.${key}`
 };
 
 export interface IModelFields {
@@ -255,7 +265,8 @@ export interface IModelFields {
 export function validateForm(
   state: IFormState,
   policy: IFieldPolicy,
-  model: IModelFields
+  model: IModelFields,
+  notifications: INotificationOptions = NO_NOTIFICATIONS
 ): Errors {
   const errors: Errors = {};
   const add = (key: string, label: string, message: string | null): void => {
@@ -309,6 +320,18 @@ export function validateForm(
     timeoutRule(state.timeout, state.timeoutUnit, limits?.maxTimeoutSeconds)
   );
   add(ErrorKeys.retries, LABELS.retries, retriesRule(state.retries, limits?.maxRetries));
+  for (const key of NOTIFY_KEYS) {
+    const value = state.notify[key];
+    if (value.trim() === '') {
+      continue;
+    }
+    const rule = key.startsWith('email.')
+      ? notifications.email
+        ? emailListRule(value)
+        : 'this service sends no email'
+      : webhookListRule(value, notifications.webhooks);
+    add(ErrorKeys.notify(key), notifyLabel(key), rule);
+  }
   const tags = model.tags ?? [];
   if (tags.length > MAX_TAGS) {
     add(ErrorKeys.tags, LABELS.tags, `at most ${MAX_TAGS} tags`);

@@ -459,3 +459,68 @@ describe('detail views (read-only)', () => {
     expect(screen.getByTestId('nbj-advanced-options')).toBeTruthy();
   });
 });
+
+describe('create form: notifications', () => {
+  const withNotifications = (email: boolean, webhooks: string[]) => () =>
+    Promise.resolve(loaded({ ...PROFILES_BODY, notifications: { email, webhooks } }));
+
+  it('offers email and the configured webhooks, and sends them as notify.* parameters', async () => {
+    const { latest } = renderCreate(withNotifications(true, ['chat', 'team']));
+    await screen.findByTestId('nbj-notify');
+    expect(screen.getByTestId('nbj-notify').textContent).toContain('Names, comma-separated: chat, team');
+    type('nbj-notify-email-on_failure', 'oncall@example.org,  ann@example.org');
+    type('nbj-notify-webhook-on_success', 'team');
+    await waitFor(() =>
+      expect(latest.model.runtimeEnvironmentParameters).toMatchObject({
+        'notify.email.on_failure': 'oncall@example.org, ann@example.org',
+        'notify.webhook.on_success': 'team'
+      })
+    );
+    expect(latest.model.runtimeEnvironmentParameters).not.toHaveProperty('notify.email.on_start');
+    expect(latest.errors).toEqual({});
+
+    type('nbj-notify-email-on_start', 'ann at example');
+    type('nbj-notify-webhook-on_failure', 'https://hooks.example.org/x');
+    await waitFor(() =>
+      expect(latest.errors).toEqual({
+        'notify.email.on_start': "Email when it starts: 'ann' is not an email address",
+        'notify.webhook.on_failure':
+          "Webhooks when it fails: no webhook named 'https://hooks.example.org/x' (configured: chat, team)"
+      })
+    );
+  });
+
+  it('shows no notification fields when the service can send none', async () => {
+    renderCreate(withNotifications(false, []));
+    await screen.findByTestId('nbj-cpu');
+    expect(screen.queryByTestId('nbj-notify')).toBeNull();
+  });
+
+  it('email only: no webhook fields, and an edited copy keeps what it had', async () => {
+    const initial = emptyModel();
+    initial.runtimeEnvironmentParameters = { 'notify.email.on_success': 'ann@example.org' };
+    const { latest } = renderCreate(withNotifications(true, []), initial);
+    await screen.findByTestId('nbj-notify');
+    expect(screen.queryByTestId('nbj-notify-webhook-on_start')).toBeNull();
+    expect((screen.getByTestId('nbj-notify-email-on_success') as HTMLInputElement).value).toBe('ann@example.org');
+    await waitFor(() =>
+      expect(latest.model.runtimeEnvironmentParameters).toMatchObject({
+        'notify.email.on_success': 'ann@example.org'
+      })
+    );
+  });
+
+  it('the detail view lists who is told, not as other parameters', () => {
+    renderDetail(SchedulerView.JobDetail, {
+      jobName: 'x',
+      jobId: 'a-b',
+      runtimeEnvironmentParameters: {
+        'notify.email.on_failure': 'oncall@example.org',
+        'notify.webhook.on_success': 'team'
+      }
+    });
+    expect(screen.getByTestId('nbj-ro-notify-0').textContent).toBe('Email when it failsoncall@example.org');
+    expect(screen.getByTestId('nbj-ro-notify-1').textContent).toBe('Webhooks when it completesteam');
+    expect(screen.queryByTestId('nbj-ro-other')).toBeNull();
+  });
+});

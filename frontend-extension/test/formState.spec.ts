@@ -161,7 +161,8 @@ describe('readFormState', () => {
         image: 'quay.io/x:1',
         'env.A': 'x',
         timeout_seconds: 7200,
-        max_retries: 2
+        max_retries: 2,
+        'notify.email.on_failure': 'a@example.org, b@example.org'
       })
     ).toEqual({
       profile: 'custom',
@@ -172,7 +173,15 @@ describe('readFormState', () => {
       env: [{ name: 'A', value: 'x' }],
       timeout: '2',
       timeoutUnit: 'hours',
-      retries: '2'
+      retries: '2',
+      notify: {
+        'email.on_start': '',
+        'email.on_success': '',
+        'email.on_failure': 'a@example.org, b@example.org',
+        'webhook.on_start': '',
+        'webhook.on_success': '',
+        'webhook.on_failure': ''
+      }
     });
     expect(readFormState({ timeout_seconds: 90 })).toMatchObject({ timeout: '90', timeoutUnit: 'seconds' });
     expect(readFormState({ timeout_seconds: 86400 })).toMatchObject({ timeout: '1', timeoutUnit: 'days' });

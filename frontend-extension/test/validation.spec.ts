@@ -1,4 +1,4 @@
-import { IFormState } from '../src/formState';
+import { IFormState, readFormState } from '../src/formState';
 import { IFieldPolicy, resolvePolicy } from '../src/policy';
 import { parseProfilesResponse } from '../src/profiles';
 import {
@@ -233,7 +233,8 @@ describe('validateForm', () => {
     env: [],
     timeout: '',
     timeoutUnit: 'hours',
-    retries: ''
+    retries: '',
+    notify: readFormState(undefined).notify
   };
   const limited: IFieldPolicy = resolvePolicy(
     {

@@ -13,6 +13,12 @@ import {
   readFormState,
   writeParameters
 } from '../formState';
+import {
+  NO_NOTIFICATIONS,
+  NOTIFY_EVENTS,
+  NotifyKey,
+  notifyLabel
+} from '../notify';
 import { IFieldPolicy, resolvePolicy, ResourceField } from '../policy';
 import { ProfilesState } from '../profiles';
 import { ErrorKeys, Errors, LABELS, validateForm } from '../validation';
@@ -115,7 +121,9 @@ export function CreateOptions(props: ICreateOptionsProps): JSX.Element {
     [profiles, form.profile]
   );
   const params = writeParameters(model.runtimeEnvironmentParameters, form, policy);
-  const formErrors = validateForm(form, policy, model);
+  const notifications =
+    profiles.status === 'loaded' ? profiles.response.notifications : NO_NOTIFICATIONS;
+  const formErrors = validateForm(form, policy, model, notifications);
 
   // The parent's model is the only thing sent on Create, so keep ours in it. This runs
   // after every render on purpose: the stock form writes models from closures taken
@@ -412,6 +420,52 @@ export function CreateOptions(props: ICreateOptionsProps): JSX.Element {
     </>
   );
 
+  const notifyField = (key: NotifyKey, help: string): JSX.Element => {
+    const id = `nbj-notify-${key.replace('.', '-')}`;
+    const message = formErrors[ErrorKeys.notify(key)];
+    return (
+      <TextField
+        key={key}
+        label={notifyLabel(key)}
+        variant="outlined"
+        id={id}
+        name={key}
+        className="nbj-Field"
+        value={form.notify[key]}
+        onChange={e => setForm(current => ({ ...current, notify: { ...current.notify, [key]: e.target.value } }))}
+        error={!!message}
+        helperText={message ?? help}
+        inputProps={testId(id)}
+      />
+    );
+  };
+
+  // Only what the service can send; a field already filled (an edited copy) stays visible.
+  const notifyFields = (): JSX.Element | null => {
+    const filled = (channel: string): boolean =>
+      NOTIFY_EVENTS.some(event => form.notify[`${channel}.${event}` as NotifyKey].trim() !== '');
+    const email = notifications.email || filled('email');
+    const webhooks = notifications.webhooks.length > 0 || filled('webhook');
+    if (!email && !webhooks) {
+      return null;
+    }
+    const webhookHelp =
+      notifications.webhooks.length > 0
+        ? `Names, comma-separated: ${notifications.webhooks.join(', ')}`
+        : 'This service has no webhooks configured';
+    return (
+      <Stack spacing={2} data-testid="nbj-notify">
+        <FormLabel component="legend">Notifications</FormLabel>
+        {email &&
+          NOTIFY_EVENTS.map(event =>
+            notifyField(`email.${event}` as NotifyKey, 'Addresses, comma-separated')
+          )}
+        {webhooks &&
+          NOTIFY_EVENTS.map(event => notifyField(`webhook.${event}` as NotifyKey, webhookHelp))}
+      </Stack>
+    );
+  };
+
   const tagFields = (): JSX.Element => (
     <Stack spacing={2} data-testid="nbj-tags">
       <FormLabel component="legend">{LABELS.tags}</FormLabel>
@@ -464,6 +518,7 @@ export function CreateOptions(props: ICreateOptionsProps): JSX.Element {
       {resources()}
       {envRows()}
       {limitsFields()}
+      {notifyFields()}
       {model.createType === 'Job' && (
         <TextField
           label={LABELS.idempotencyToken}

@@ -79,6 +79,9 @@ export function ReadOnlyOptions(props: IReadOnlyOptionsProps): JSX.Element {
       </div>
       <Labeled label={LABELS.timeout} testId="nbj-ro-timeout" value={summary.timeout} />
       <Labeled label={LABELS.retries} testId="nbj-ro-retries" value={summary.retries} />
+      {summary.notify.map(([label, value], index) => (
+        <Labeled key={label} label={label} testId={`nbj-ro-notify-${index}`} value={value} />
+      ))}
       {summary.other.length > 0 && (
         <div className="nbj-Labeled" data-testid="nbj-ro-other">
           <span className="jp-jobs-LabeledValue-label nbj-Labeled-label">

@@ -169,7 +169,12 @@ def hub_service(sim_cluster, hub, tmp_path_factory) -> Service:
             "NOTEBOOK_JOBS_RESOURCES_MAX_MEMORY": "256Gi",
         },
         properties="notebook-jobs.environments.pytorch.image=notebook-jobs/executor-pytorch:ui-tests\n"
-                   "notebook-jobs.environments.pytorch.description=PyTorch\n",
+                   "notebook-jobs.environments.pytorch.description=PyTorch\n"
+                   # Notifications the form offers; nothing listens there: these tests look at what
+                   # the job asks for, the service's own tests at delivery.
+                   "notebook-jobs.notifications.mail-from=notebook-jobs@ui-tests.example\n"
+                   "quarkus.mailer.port=9\n"
+                   "notebook-jobs.notifications.webhooks.team.url=http://127.0.0.1:9/hooks/team\n",
     )
     TIMINGS.append(f"hub-mode service ready in {time.monotonic() - t0:.1f} s ({svc.url}, log {svc.log_file})")
     try:

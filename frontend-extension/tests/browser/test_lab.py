@@ -112,16 +112,25 @@ def test_failing_cell_shows_failed_with_the_services_message(page, shot, bob_lab
     ui.open_create_form(page, "fails.ipynb")
     ui.choose_output_formats(page, {"Notebook"})
     ui.fill_job_name(page, name)
+    ui.open_additional_options(page)
+    # Only what the service can send: mail, and its one webhook.
+    expect(page.locator("[data-testid=nbj-notify]")).to_contain_text("Names, comma-separated: team")
+    page.locator("[data-testid=nbj-notify-email-on_failure]").fill("oncall@example.org")
+    page.locator("[data-testid=nbj-notify-webhook-on_failure]").fill("team")
     shot("form filled")
     ui.submit(page)
 
     row = ui.wait_for_status(page, name, "Failed")
     shot("failed in the list")
-    message = job_by_name(hub_user_service("bob"), name).get("status_message", "")
+    job = job_by_name(hub_user_service("bob"), name)
+    message = job.get("status_message", "")
     assert "boom from the second cell" in message, message
+    assert job["email_notifications"]["on_failure"] == ["oncall@example.org"], job
+    assert job["webhook_notifications"]["on_failure"] == ["team"], job
     row.get_by_text(name, exact=True).click()
     alert = page.locator(".MuiAlert-standardError, .MuiAlert-root").filter(has_text="boom from the second cell")
     expect(alert).to_be_visible()
+    expect(page.locator("[data-testid=nbj-advanced-options][data-view=job]")).to_contain_text("Email when it fails")
     shot("failure detail view")
 
     # Its log, from the detail view: the copy the executor saved, with the error.
