@@ -37,6 +37,7 @@ import io.notebookjobs.definitions.DefinitionRecord;
 import io.notebookjobs.definitions.DefinitionService;
 import io.notebookjobs.definitions.DefinitionView;
 import io.notebookjobs.jobs.JobInput;
+import io.notebookjobs.jobs.Notify;
 
 /** The job definition endpoints of the jupyter-scheduler 2.11 contract. */
 @Path("/scheduler/job_definitions")
@@ -178,6 +179,6 @@ public class DefinitionsResource {
                 r.runtimeEnvironmentParameters(), r.outputFormats(), r.parameters(), r.tags(), r.computeType(),
                 r.schedule(), r.timezone(), r.createTime(), r.updateTime(), view.active(), r.packageInputFolder(),
                 r.packagedFiles(), r.timeoutSeconds(), r.maxRetries(), definitions.nextRunTime(view).orElse(null), r.owner(),
-                r.notifications() == null ? null : r.notifications().email(), r.notifications() == null ? null : r.notifications().webhooks());
+                Notify.emailOf(r.notifications()), Notify.webhooksOf(r.notifications()));
     }
 }

@@ -51,8 +51,8 @@ public final class JobDescriptions {
                 r.timeoutSeconds() > 0 ? r.timeoutSeconds() : null,
                 r.maxRetries(),
                 r.owner(),
-                r.notifications() == null ? null : r.notifications().email(),
-                r.notifications() == null ? null : r.notifications().webhooks(),
+                io.notebookjobs.jobs.Notify.emailOf(r.notifications()),
+                io.notebookjobs.jobs.Notify.webhooksOf(r.notifications()),
                 notifications(view));
     }
 

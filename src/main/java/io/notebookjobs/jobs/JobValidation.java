@@ -21,11 +21,12 @@ public class JobValidation {
     private final ResourcePolicy policy;
     private final PolicyFile groupPolicy;
     private final Environments environments;
-    private final NotebookJobsConfig.Notifications notifications;
+    private final NotifyRules.Available notifications;
 
     public JobValidation(NotebookJobsConfig config, PolicyFile groupPolicy, Environments environments) {
         this.policy = ResourcePolicy.from(config);
-        this.notifications = config.notifications();
+        this.notifications = new NotifyRules.Available(config.notifications().mailFrom().isPresent(),
+                config.notifications().webhooks().keySet(), config.notifications().maxRecipients());
         this.groupPolicy = groupPolicy;
         this.environments = environments;
     }
@@ -61,8 +62,7 @@ public class JobValidation {
      */
     private Notify notify(Notify.EmailNotifications email, Notify.WebhookNotifications webhooks,
             java.util.Map<String, Object> parameters) {
-        Notify fromParameters = NotifyRules.fromRuntimeParameters(parameters, notifications.mailFrom().isPresent(),
-                notifications.webhooks().keySet(), notifications.maxRecipients());
+        Notify fromParameters = NotifyRules.fromRuntimeParameters(parameters, notifications);
         if (email == null && webhooks == null) {
             return fromParameters;
         }
@@ -70,13 +70,7 @@ public class JobValidation {
             throw ApiException.badRequest("runtime_environment_parameters",
                     "notify.* keys and email_notifications / webhook_notifications at once; give one of them");
         }
-        return notify(email, webhooks);
-    }
-
-    /** email_notifications and webhook_notifications of a create. */
-    public Notify notify(Notify.EmailNotifications email, Notify.WebhookNotifications webhooks) {
-        return NotifyRules.read(email, webhooks, notifications.mailFrom().isPresent(),
-                notifications.webhooks().keySet(), notifications.maxRecipients());
+        return NotifyRules.read(email, webhooks, notifications);
     }
 
     /**
@@ -87,11 +81,9 @@ public class JobValidation {
             java.util.Map<String, Object> parameters) {
         if (email == null && webhooks == null && parameters != null
                 && parameters.keySet().stream().anyMatch(NotifyRules::isNotificationParameter)) {
-            return NotifyRules.fromRuntimeParameters(parameters, notifications.mailFrom().isPresent(),
-                    notifications.webhooks().keySet(), notifications.maxRecipients());
+            return NotifyRules.fromRuntimeParameters(parameters, notifications);
         }
-        return NotifyRules.merge(current, email, webhooks, notifications.mailFrom().isPresent(),
-                notifications.webhooks().keySet(), notifications.maxRecipients());
+        return NotifyRules.merge(current, email, webhooks, notifications);
     }
 
     /** What the caller may use, for the create form and the runtime environments list. */

@@ -86,6 +86,15 @@ public record Notify(EmailNotifications email, WebhookNotifications webhooks) {
         }
     }
 
+    /** The email part of notifications that may be absent. */
+    public static EmailNotifications emailOf(Notify notify) {
+        return notify == null ? null : notify.email();
+    }
+
+    public static WebhookNotifications webhooksOf(Notify notify) {
+        return notify == null ? null : notify.webhooks();
+    }
+
     public List<String> emailsFor(Event event) {
         return email == null ? List.of() : email.to(event);
     }

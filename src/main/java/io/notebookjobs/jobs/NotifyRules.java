@@ -31,13 +31,22 @@ public final class NotifyRules {
     }
 
     /**
-     * @param mailEnabled whether the service has a sender address (and so a mail server) configured
-     * @param webhookNames the configured webhook endpoints
-     * @return the notifications, or null when nobody is to be told
+     * What this service can send.
+     *
+     * @param mail whether a sender address (and so a mail server) is configured
+     * @param webhooks the configured webhook endpoints by name
+     * @param maxPerEvent addresses (or webhooks) per event of one job
      */
-    public static Notify read(Notify.EmailNotifications email, Notify.WebhookNotifications webhooks, boolean mailEnabled,
-            Set<String> webhookNames, int maxPerEvent) {
-        return read(email, webhooks, mailEnabled, webhookNames, maxPerEvent, EMAIL_FIELD, WEBHOOK_FIELD);
+    public record Available(boolean mail, Set<String> webhooks, int maxPerEvent) {
+
+        Available withMail(boolean mail) {
+            return new Available(mail, webhooks, maxPerEvent);
+        }
+    }
+
+    /** @return the notifications, or null when nobody is to be told */
+    public static Notify read(Notify.EmailNotifications email, Notify.WebhookNotifications webhooks, Available available) {
+        return read(email, webhooks, available, EMAIL_FIELD, WEBHOOK_FIELD);
     }
 
     /**
@@ -47,8 +56,7 @@ public final class NotifyRules {
      *
      * @return null when the parameters name no notification
      */
-    public static Notify fromRuntimeParameters(Map<String, Object> parameters, boolean mailEnabled,
-            Set<String> webhookNames, int maxPerEvent) {
+    public static Notify fromRuntimeParameters(Map<String, Object> parameters, Available available) {
         if (parameters == null || parameters.keySet().stream().noneMatch(k -> k.startsWith(PARAMETER_PREFIX))) {
             return null;
         }
@@ -62,7 +70,7 @@ public final class NotifyRules {
                         + PARAMETER_PREFIX + "email.on_start, .on_success, .on_failure or " + PARAMETER_PREFIX + "webhook.*");
             }
         }
-        return read(email, webhooks, mailEnabled, webhookNames, maxPerEvent,
+        return read(email, webhooks, available,
                 "runtime_environment_parameters." + PARAMETER_PREFIX + "email",
                 "runtime_environment_parameters." + PARAMETER_PREFIX + "webhook");
     }
@@ -83,11 +91,12 @@ public final class NotifyRules {
         return java.util.Arrays.stream(String.valueOf(value).split("[,\\s]+")).filter(s -> !s.isBlank()).toList();
     }
 
-    private static Notify read(Notify.EmailNotifications email, Notify.WebhookNotifications webhooks, boolean mailEnabled,
-            Set<String> webhookNames, int maxPerEvent, String emailField, String webhookField) {
-        Notify.EmailNotifications checkedEmail = email == null ? null : email(email, mailEnabled, maxPerEvent, emailField);
+    private static Notify read(Notify.EmailNotifications email, Notify.WebhookNotifications webhooks, Available available,
+            String emailField, String webhookField) {
+        Notify.EmailNotifications checkedEmail = email == null ? null
+                : email(email, available.mail(), available.maxPerEvent(), emailField);
         Notify.WebhookNotifications checkedWebhooks = webhooks == null ? null
-                : webhooks(webhooks, webhookNames, maxPerEvent, webhookField);
+                : webhooks(webhooks, available.webhooks(), available.maxPerEvent(), webhookField);
         boolean anyEmail = checkedEmail != null && !checkedEmail.nobody();
         boolean anyWebhook = checkedWebhooks != null && !checkedWebhooks.nobody();
         if (!anyEmail && !anyWebhook) {
@@ -98,12 +107,12 @@ public final class NotifyRules {
 
     /** An update: what it gives replaces that part, what it leaves out stays as it was. */
     public static Notify merge(Notify current, Notify.EmailNotifications email, Notify.WebhookNotifications webhooks,
-            boolean mailEnabled, Set<String> webhookNames, int maxPerEvent) {
+            Available available) {
         Notify.EmailNotifications keptEmail = current == null ? null : current.email();
         Notify.WebhookNotifications keptWebhooks = current == null ? null : current.webhooks();
+        // What was accepted before stays acceptable: only new addresses need mail configured.
         return read(email != null ? email : keptEmail, webhooks != null ? webhooks : keptWebhooks,
-                // What was accepted before stays acceptable: only new addresses need mail configured.
-                mailEnabled || email == null, webhookNames, maxPerEvent);
+                available.withMail(available.mail() || email == null));
     }
 
     private static Notify.EmailNotifications email(Notify.EmailNotifications email, boolean mailEnabled, int max,
