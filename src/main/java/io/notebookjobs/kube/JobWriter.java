@@ -80,18 +80,41 @@ public class JobWriter {
      * @param secret null when there are no values
      */
     public Job createOnce(Job job, Secret secret) {
+        Job toCreate = secret == null ? job : CreateMark.suspendedWhileCreating(job, clock.instant());
+        Job created;
         try {
-            return createWithSecret(job, secret);
+            created = client.resource(toCreate).inNamespace(namespace).create();
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                Job existing = client.batch().v1().jobs().inNamespace(namespace).withName(job.getMetadata().getName())
-                        .get();
-                if (existing != null) {
-                    throw new NameTakenException(existing);
-                }
-            }
+            created = afterFailedCreate(toCreate, e);
+        }
+        return secret == null ? created : finishCreate(created, secret, CreateMark.wantedSuspend(job));
+    }
+
+    /**
+     * A create that failed may still have happened: a timeout or a server error says nothing of
+     * whether the API server stored the Job (under load it answered after the client's 10 s), and
+     * the client's own retry of such an error meets the Job its first try made (409). The Job of
+     * our name decides: exactly ours (the same record, unique to this attempt) is the create's
+     * result; anyone else's is the earlier create that won; none is a real failure.
+     */
+    private Job afterFailedCreate(Job attempted, KubernetesClientException e) {
+        boolean unknownOutcome = e.getCode() <= 0 || e.getCode() >= 500;
+        if (e.getCode() != 409 && !unknownOutcome) {
             throw e;
         }
+        Job existing = client.batch().v1().jobs().inNamespace(namespace).withName(attempted.getMetadata().getName()).get();
+        if (existing == null) {
+            throw e;
+        }
+        if (java.util.Objects.equals(annotation(existing, Labels.JOB_DATA),
+                annotation(attempted, Labels.JOB_DATA))) {
+            return existing;
+        }
+        throw new NameTakenException(existing);
+    }
+
+    private static String annotation(Job job, String key) {
+        return job.getMetadata().getAnnotations() == null ? null : job.getMetadata().getAnnotations().get(key);
     }
 
     private <T extends HasMetadata> T finishCreate(T created, Secret secret, Boolean suspend) {

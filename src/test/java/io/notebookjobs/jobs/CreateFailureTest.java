@@ -66,6 +66,27 @@ class CreateFailureTest extends ServiceTest {
     }
 
     @Test
+    void aCreateWhoseAnswerTimedOutWhileAnotherReplicasCreateWonIsThe409OfThatJob() {
+        // Another replica's create of the same token got there first; this replica's POST then
+        // gets no answer in time (a gateway timeout here): the Job of the name decides, not the error.
+        String token = "timed-out-" + System.nanoTime();
+        String first = Api.submit(Api.with(job("first"), "idempotency_token", token));
+        server.expect().post().withPath(JOBS).andReturn(504, new StatusBuilder().withCode(504)
+                .withMessage("Timeout: request did not complete within requested timeout").build()).always();
+        try {
+            Api.submit(Api.with(job("second"), "idempotency_token", token), Api.notebook("hello.ipynb"), Map.of())
+                    .statusCode(409).body("message", org.hamcrest.Matchers.equalTo(
+                            "idempotency_token: a job with token '" + token + "' already exists (" + first + ")"));
+            // A create that timed out with nothing made is still a 503.
+            Api.submit(job("nothing made"), Api.notebook("hello.ipynb"), Map.of()).statusCode(503)
+                    .body("message", startsWith("The Kubernetes API did not accept the request (HTTP 504)"));
+        } finally {
+            server.getKubernetesMockServer().clearExpectations();
+        }
+        Api.get(first).statusCode(200).body("name", org.hamcrest.Matchers.equalTo("first"));
+    }
+
+    @Test
     void aJobTheApiServerFindsInvalidIsA400WithItsReason() {
         List<String> objects = keys("jobs/");
         server.expect().post().withPath(JOBS).andReturn(422, new StatusBuilder().withCode(422).withReason("Invalid")
