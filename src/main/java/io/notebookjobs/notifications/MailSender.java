@@ -24,9 +24,8 @@ public class MailSender {
     public void send(List<String> to, NotificationMessage message) throws DeliveryException {
         String from = config.mailFrom().orElseThrow(() -> new DeliveryException(
                 "this service sends no email any more (notebook-jobs.notifications.mail-from is not set)"));
-        Mail mail = Mail.withText(to.get(0), message.subject(), message.text()).setFrom(from)
-                .addHeader("X-Notebook-Jobs-Event", message.event().eventName());
-        mail.setTo(List.copyOf(to));
+        Mail mail = new Mail().setTo(List.copyOf(to)).setSubject(message.subject()).setText(message.text())
+                .setFrom(from).addHeader("X-Notebook-Jobs-Event", message.event().eventName());
         try {
             mailer.send(mail);
         } catch (RuntimeException e) {

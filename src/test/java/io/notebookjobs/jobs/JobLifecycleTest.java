@@ -60,12 +60,7 @@ class JobLifecycleTest extends ServiceTest {
         try {
             // Another replica holds the lease (this one's renewals stopped reaching the API):
             // this replica stops leading within the renew deadline and decides nothing.
-            editLease(l -> {
-                l.getSpec().setHolderIdentity("other-replica");
-                l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
-                l.getSpec().setLeaseDurationSeconds(60);
-                return l;
-            });
+            leaseToAnotherReplica();
             org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> !leader.isLeader());
             String id = Api.submit(job("led"));
             controller.run(jobName(id));
@@ -95,13 +90,7 @@ class JobLifecycleTest extends ServiceTest {
      */
 
     private void expireLease() {
-        editLease(l -> {
-            if (!leader.identity().equals(l.getSpec().getHolderIdentity())) {
-                l.getSpec().setRenewTime(java.time.ZonedDateTime.now().minusMinutes(10));
-                l.getSpec().setLeaseDurationSeconds(1);
-            }
-            return l;
-        });
+        expireLeaseUnlessHeldBy(leader.identity());
     }
 
     @Test

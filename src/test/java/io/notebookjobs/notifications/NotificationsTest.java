@@ -198,12 +198,7 @@ class NotificationsTest extends ServiceTest {
     void whatWasDueWhenLeadershipMovedIsSentOnceByTheNextLeader() {
         String id;
         try {
-            editLease(l -> {
-                l.getSpec().setHolderIdentity("other-replica");
-                l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
-                l.getSpec().setLeaseDurationSeconds(60);
-                return l;
-            });
+            leaseToAnotherReplica();
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> !leader.isLeader());
             id = Api.submit(Api.with(job("led"), "webhook_notifications", Map.of("on_start", List.of("team"))));
             controller.run(jobName(id));
@@ -212,11 +207,7 @@ class NotificationsTest extends ServiceTest {
             Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(4))
                     .until(() -> receivers.calls("team").isEmpty());
         } finally {
-            editLease(l -> {
-                l.getSpec().setRenewTime(java.time.ZonedDateTime.now().minusMinutes(10));
-                l.getSpec().setLeaseDurationSeconds(1);
-                return l;
-            });
+            expireLeaseUnlessHeldBy(leader.identity());
         }
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> leader.isLeader());
         Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> receivers.calls("team").size() == 1);

@@ -94,6 +94,27 @@ public abstract class ServiceTest {
         }
     }
 
+    /** Another replica holds the Lease, renewed just now for a minute: this one stops leading. */
+    protected void leaseToAnotherReplica() {
+        editLease(l -> {
+            l.getSpec().setHolderIdentity("other-replica");
+            l.getSpec().setRenewTime(java.time.ZonedDateTime.now());
+            l.getSpec().setLeaseDurationSeconds(60);
+            return l;
+        });
+    }
+
+    /** Makes the Lease expired, unless {@code identity} holds it: that replica may take it over. */
+    protected void expireLeaseUnlessHeldBy(String identity) {
+        editLease(l -> {
+            if (!identity.equals(l.getSpec().getHolderIdentity())) {
+                l.getSpec().setRenewTime(java.time.ZonedDateTime.now().minusMinutes(10));
+                l.getSpec().setLeaseDurationSeconds(1);
+            }
+            return l;
+        });
+    }
+
     protected static Map<String, Object> job(String name) {
         return Api.createJob(name);
     }
