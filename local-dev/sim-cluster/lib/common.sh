@@ -14,6 +14,8 @@
 : "${SIM_ETCD_VERSION:=v3.6.8}"
 : "${SIM_KWOK_VERSION:=v0.8.0}"
 : "${SIM_S3PROXY_VERSION:=4.1.0}"
+# Optional Kueue controller manager (`sim-cluster kueue up`, lib/kueue.sh).
+: "${SIM_KUEUE_VERSION:=v0.17.0}"
 # SHA-256 of that version's jar-with-dependencies (set both to change the version). The jar is
 # also the executor tests' S3 server: image/run-tests.sh gets it with `sim-cluster s3proxy-jar`.
 : "${SIM_S3PROXY_SHA256:=a4d025969aaf796616ed4b1e2491d87d455ce84bb28cb9db086b2e6aaa68b48d}"
@@ -35,6 +37,9 @@
 : "${SIM_KWOK_PORT:=$((SIM_PORT_BASE + 5))}"
 : "${SIM_S3_PORT:=$((SIM_PORT_BASE + 6))}"
 : "${SIM_PROCESS_NODE_PORT:=$((SIM_PORT_BASE + 7))}"
+: "${SIM_KUEUE_HEALTH_PORT:=$((SIM_PORT_BASE + 8))}"
+: "${SIM_KUEUE_METRICS_PORT:=$((SIM_PORT_BASE + 9))}"
+: "${SIM_KUEUE_WEBHOOK_PORT:=$((SIM_PORT_BASE + 10))}"
 
 : "${SIM_NAMESPACE:=notebook-jobs}"
 : "${SIM_S3_BUCKET:=notebook-jobs}"

@@ -104,7 +104,7 @@ public class SchedulerResource {
         List<ProfileOption> profiles = grants.profiles().stream().map(p -> new ProfileOption(p.name(), p.displayName(),
                 p.description(), p.cpu().map(Quantity::text).orElse(null), p.memory().map(Quantity::text).orElse(null),
                 p.gpu().orElse(null), p.images(), p.environments(), p.custom(),
-                p.overridable().stream().map(Profile.Field::key).toList())).toList();
+                p.overridable().stream().map(Profile.Field::key).toList(), grants.queueFor(p).orElse(null))).toList();
         List<String> registries = limits.imageRules().stream().flatMap(r -> r.registries().stream()).distinct().toList();
         ProfileLimits effective = new ProfileLimits(
                 smaller(limits.maxCpu(), service.maxCpu()).text(),
@@ -132,8 +132,10 @@ public class SchedulerResource {
     public record NotificationOptions(boolean email, List<String> webhooks) {
     }
 
+    /** @param queue the Kueue LocalQueue that admits this profile's jobs; null when they start at once */
     public record ProfileOption(String name, String displayName, String description, String cpu, String memory,
-            Integer gpu, List<String> images, List<String> environments, boolean custom, List<String> overridable) {
+            Integer gpu, List<String> images, List<String> environments, boolean custom, List<String> overridable,
+            String queue) {
     }
 
     /** The largest values a request may choose itself; {@code image_pattern} is the first rule's. */

@@ -233,6 +233,26 @@ public interface NotebookJobsConfig {
         Gpu gpu();
 
         LeaderElection leaderElection();
+
+        Kueue kueue();
+    }
+
+    /**
+     * Kueue (kueue.sigs.k8s.io) admits Jobs that a profile or group policy sends to one of its
+     * LocalQueues. With it on, the service watches Kueue's Workloads in its namespace to say why
+     * a queued job waits, and stops queued jobs by deactivating their Workload.
+     */
+    interface Kueue {
+        /**
+         * Off: the group policy may not name queues. On: Kueue's CRDs must be installed, or the
+         * service stays unready (it cannot list Workloads).
+         */
+        @WithDefault("false")
+        boolean enabled();
+
+        /** The Workload API version to watch: v1beta2 is Kueue 0.15+'s storage version. */
+        @WithDefault("kueue.x-k8s.io/v1beta2")
+        String workloadApiVersion();
     }
 
     /** One replica leads (a Lease): it writes outcomes, enforces the scheduling timeout and sweeps. */

@@ -1,6 +1,7 @@
 package io.notebookjobs.jobs;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -16,6 +17,9 @@ import org.jboss.logging.Logger;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.notebookjobs.kube.JobCache;
+import io.notebookjobs.kube.JobQuiescence;
+import io.notebookjobs.kube.KueueJobs;
+import io.notebookjobs.kube.KueueWorkload;
 import io.notebookjobs.kube.JobWriter;
 import io.notebookjobs.kube.Labels;
 import io.notebookjobs.kube.Leader;
@@ -28,7 +32,8 @@ import io.quarkus.scheduler.Scheduled;
  * Finishes the deletes that {@link JobService#delete} only marked, on the leader, step by step and
  * without ever waiting in a thread: while a pod of the job still runs, it is asked to stop (the
  * executor uploads what it has on SIGTERM) and the job is looked at again on the next change or
- * tick; once no pod runs, the job's files go, then its Job (the garbage collector takes the pods'
+ * tick; once no pod runs and the Job controller agrees that none can start ({@link JobQuiescence}),
+ * the job's files go, then its Job (the garbage collector takes the pods'
  * remains and the Secret). Every step may be repeated, so a failure, a restart or a new leader
  * just carries on from the mark.
  */
@@ -102,11 +107,30 @@ public class JobDeleter {
             return;
         }
         try {
+            if (KueueJobs.isQueued(job)) {
+                // Kueue suspends it (and the Job controller stops its pods) once its Workload is
+                // inactive; deleting pods first would only make the Job controller replace them.
+                Optional<KueueWorkload> workload = cache.workloadOf(job);
+                if (KueueJobs.mustDeactivate(job, workload)) {
+                    writer.deactivateWorkload(workload.get());
+                }
+                if (!JobQuiescence.noPodCanRun(job)) {
+                    podsAsked.add(jobName);
+                    return;
+                }
+            }
             List<Pod> running = cache.activePods(jobName);
             if (!running.isEmpty()) {
                 // The shortest grace that is not a force delete: the pod stays until the kubelet
                 // has stopped the executor, so its last upload is over before the files go.
                 writer.deletePods(running, 1);
+                podsAsked.add(jobName);
+                return;
+            }
+            if (!JobQuiescence.noPodCanRun(job)) {
+                // Suspended by the delete mark, but the Job controller has not yet said that no
+                // pod is left (one it just created may not be in the cache yet): its next status
+                // write brings the job back here.
                 podsAsked.add(jobName);
                 return;
             }

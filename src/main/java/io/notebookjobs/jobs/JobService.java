@@ -28,6 +28,7 @@ import io.notebookjobs.kube.JobManifests;
 import io.notebookjobs.kube.JobReconciler;
 import io.notebookjobs.kube.JobState;
 import io.notebookjobs.kube.JobWriter;
+import io.notebookjobs.kube.KueueJobs;
 import io.notebookjobs.kube.Labels;
 import io.notebookjobs.kube.ScheduledRunRelease;
 import io.notebookjobs.storage.JobPaths;
@@ -308,8 +309,15 @@ public class JobService {
         // A scheduled run must not hold its definition's next run back (ScheduledRunRelease).
         ScheduledRunRelease.cronJobController(view.job())
                 .ifPresent(cronJob -> release.release(cronJob.getName(), view.job().getMetadata().getUid()));
-        // Pods get their normal grace period, so the executor can upload what it has.
-        writer.deletePods(cache.activePods(name), 30);
+        if (KueueJobs.isQueued(view.job())) {
+            // Kueue suspends it once its Workload is inactive, and the Job controller then stops
+            // the pods with their grace period; deleting them here would only make the Job
+            // controller start new ones first. A Workload not made yet: the leader sees to it.
+            cache.workloadOf(view.job()).ifPresent(writer::deactivateWorkload);
+        } else {
+            // Pods get their normal grace period, so the executor can upload what it has.
+            writer.deletePods(cache.activePods(name), 30);
+        }
         cache.await(name, JobCache.hasVersion(patched.getMetadata().getResourceVersion()));
         reconciler.enqueue(name);
     }
@@ -332,7 +340,7 @@ public class JobService {
     public void delete(Caller caller, String jobId) {
         JobView view = get(caller, jobId);
         String name = view.job().getMetadata().getName();
-        Job marked = writer.requestDelete(name, clock.instant(), !view.status().isTerminal());
+        Job marked = writer.requestDelete(view.job(), clock.instant(), !view.status().isTerminal());
         cache.await(name, JobCache.hasVersion(marked.getMetadata().getResourceVersion()));
         deleter.request(name);
         LOG.infof("Job %s deleted by %s (its pods, files and Job follow)", jobId, caller.name());

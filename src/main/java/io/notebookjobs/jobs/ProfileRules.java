@@ -59,7 +59,7 @@ final class ProfileRules {
         echo.put("profile", profile.name());
         PodProfile pod = new PodProfile(profile.name(), new PodProfile.Resources(cpu.map(Quantity::text).orElse(null),
                 memory.map(Quantity::text).orElse(null), gpu), customImage, profile.nodeSelector(), profile.tolerations(),
-                grants.volumesWith(profileVolumes.apply(profile)));
+                grants.volumesWith(profileVolumes.apply(profile)), grants.queueFor(profile).orElse(null));
         return new RunSettings(cpu, memory, gpu, req.env(), req.timeout(), req.maxRetries(), echo, pod);
     }
 

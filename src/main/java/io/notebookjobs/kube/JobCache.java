@@ -21,12 +21,14 @@ import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.notebookjobs.config.NotebookJobsConfig;
@@ -53,6 +55,7 @@ public class JobCache {
     static final String EVENTS_BY_OBJECT = "involved-object";
     static final String DEFINITIONS_BY_ID = "definition-id";
     static final String DEFINITIONS_BY_OWNER = "definition-owner";
+    static final String WORKLOADS_BY_JOB_UID = "workload-job-uid";
 
     private final KubernetesClient client;
     private final NotebookJobsConfig config;
@@ -65,6 +68,8 @@ public class JobCache {
     private volatile SharedIndexInformer<Pod> pods;
     private volatile SharedIndexInformer<Event> events;
     private volatile SharedIndexInformer<CronJob> cronJobs;
+    /** Kueue's Workloads in the namespace, when Kueue is on: few, as the namespace is the service's. */
+    private volatile SharedIndexInformer<GenericKubernetesResource> workloads;
 
     public JobCache(KubernetesClient client, NotebookJobsConfig config) {
         this.client = client;
@@ -135,22 +140,32 @@ public class JobCache {
             }
         });
 
-        for (SharedIndexInformer<?> informer : List.of(jobs, pods, events, cronJobs)) {
+        List<SharedIndexInformer<?>> informers = new java.util.ArrayList<>(List.of(jobs, pods, events, cronJobs));
+        if (config.kube().kueue().enabled()) {
+            workloads = client.genericKubernetesResources(workloadContext(config)).inNamespace(namespace)
+                    .runnableInformer(0);
+            workloads.addIndexers(Map.of(WORKLOADS_BY_JOB_UID, w -> Optional.ofNullable(w.getMetadata().getLabels())
+                    .map(l -> l.get(Labels.KUEUE_JOB_UID)).map(List::of).orElse(List.of())));
+            workloads.addEventHandler(handler(GenericKubernetesResource.class, JobCache::jobNameOfWorkload, w -> {
+            }));
+            informers.add(workloads);
+        }
+        for (SharedIndexInformer<?> informer : informers) {
             informer.exceptionHandler((started, error) -> {
                 LOG.warnf("Watch of %s failed (%s); retrying", informer.getApiTypeClass().getSimpleName(),
                         error.getMessage());
                 return true;
             });
         }
-        CompletableFuture<?> all = CompletableFuture.allOf(
-                jobs.start().toCompletableFuture(), pods.start().toCompletableFuture(),
-                events.start().toCompletableFuture(), cronJobs.start().toCompletableFuture());
+        CompletableFuture<?> all = CompletableFuture.allOf(informers.stream()
+                .map(i -> i.start().toCompletableFuture()).toArray(CompletableFuture[]::new));
         // Boot does not wait: probes must answer while the API server is slow. Readiness stays
         // down until the first lists arrive, and a missed deadline is reported loudly.
         Duration timeout = config.kube().informerSyncTimeout();
         all.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).whenComplete((ok, error) -> {
             if (error == null) {
-                LOG.infof("Watching Jobs, Pods, CronJobs and Events in namespace %s", namespace);
+                LOG.infof("Watching Jobs, Pods, CronJobs, Events%s in namespace %s",
+                        workloads == null ? "" : " and Kueue Workloads", namespace);
             } else if (error instanceof TimeoutException) {
                 LOG.errorf("The Kubernetes API did not answer within %s s; the service stays unready until it does",
                         timeout.toSeconds());
@@ -162,7 +177,7 @@ public class JobCache {
     }
 
     public synchronized void stop() {
-        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[] { jobs, pods, events, cronJobs }) {
+        for (SharedIndexInformer<?> informer : new SharedIndexInformer<?>[] { jobs, pods, events, cronJobs, workloads }) {
             if (informer != null) {
                 informer.stop();
             }
@@ -171,6 +186,7 @@ public class JobCache {
         pods = null;
         events = null;
         cronJobs = null;
+        workloads = null;
         recordsByUid.clear();
     }
 
@@ -180,8 +196,10 @@ public class JobCache {
         SharedIndexInformer<Pod> p = pods;
         SharedIndexInformer<Event> e = events;
         SharedIndexInformer<CronJob> c = cronJobs;
+        SharedIndexInformer<GenericKubernetesResource> w = workloads;
+        boolean workloadsSynced = !config.kube().kueue().enabled() || (w != null && w.hasSynced());
         return j != null && p != null && e != null && c != null && j.hasSynced() && p.hasSynced() && e.hasSynced()
-                && c.hasSynced();
+                && c.hasSynced() && workloadsSynced;
     }
 
     /**
@@ -246,7 +264,33 @@ public class JobCache {
         for (Pod pod : jobPods) {
             related.addAll(events.getIndexer().byIndex(EVENTS_BY_OBJECT, "Pod/" + pod.getMetadata().getName()));
         }
-        return new Observed(job, jobPods, related);
+        return new Observed(job, jobPods, related, workloadOf(job));
+    }
+
+    /** The Kueue Workload of a Job that Kueue admits, once Kueue has created it. */
+    public Optional<KueueWorkload> workloadOf(Job job) {
+        SharedIndexInformer<GenericKubernetesResource> w = workloads;
+        if (w == null || !KueueJobs.isQueued(job) || job.getMetadata().getUid() == null) {
+            return Optional.empty();
+        }
+        return w.getIndexer().byIndex(WORKLOADS_BY_JOB_UID, job.getMetadata().getUid()).stream().findFirst()
+                .map(KueueWorkload::of);
+    }
+
+    /** Where the Workloads are: named explicitly, so that no discovery call is needed. */
+    public static ResourceDefinitionContext workloadContext(NotebookJobsConfig config) {
+        String apiVersion = config.kube().kueue().workloadApiVersion();
+        int slash = apiVersion.indexOf('/');
+        return new ResourceDefinitionContext.Builder().withGroup(apiVersion.substring(0, slash))
+                .withVersion(apiVersion.substring(slash + 1)).withKind("Workload").withPlural("workloads")
+                .withNamespaced(true).build();
+    }
+
+    /** Kueue makes the Job the Workload's controller owner. */
+    private static String jobNameOfWorkload(GenericKubernetesResource workload) {
+        List<OwnerReference> owners = workload.getMetadata().getOwnerReferences();
+        return owners == null ? null : owners.stream().filter(o -> "Job".equals(o.getKind()))
+                .map(OwnerReference::getName).findFirst().orElse(null);
     }
 
     /**
@@ -263,7 +307,7 @@ public class JobCache {
         List<Pod> fresh = client.pods().inNamespace(cached.getMetadata().getNamespace())
                 .withLabel(Labels.K8S_JOB_NAME, name).list().getItems();
         Observed observed = observe(cached);
-        return Optional.of(new Observed(job, fresh, observed.events()));
+        return Optional.of(new Observed(job, fresh, observed.events(), observed.workload()));
     }
 
     /**

@@ -77,7 +77,7 @@ public class JobManifests {
                 .withMetadata(new ObjectMetaBuilder()
                         .withName(Labels.jobName(record.jobId()))
                         .withNamespace(config.kube().namespace())
-                        .withLabels(jobLabels(labels, record))
+                        .withLabels(jobLabels(labels, record, settings))
                         .withAnnotations(Map.of(Labels.JOB_DATA, AnnotationJson.write(record)))
                         .build())
                 .withSpec(jobSpec(record, settings, paths, image, envSecret, labels))
@@ -93,7 +93,7 @@ public class JobManifests {
         JobPaths paths = JobPaths.forJob(JobPaths.root(config.s3().prefix().orElse("")), RUN_JOB_NAME, record.inputPrefix());
         return new JobTemplateSpecBuilder()
                 .withNewMetadata()
-                .withLabels(jobLabels(labels, record))
+                .withLabels(jobLabels(labels, record, settings))
                 .withAnnotations(Map.of(Labels.JOB_DATA, AnnotationJson.write(record)))
                 .endMetadata()
                 .withSpec(jobSpec(record, settings, paths, image, envSecret, labels))
@@ -108,6 +108,8 @@ public class JobManifests {
                 .withParallelism(1)
                 .withActiveDeadlineSeconds(activeDeadline(settings).toSeconds())
                 .withPodFailurePolicy(podFailurePolicy())
+                // Kueue admits a queued Job by resuming it: created suspended, it waits for that.
+                .withSuspend(settings.pod().queue() != null ? Boolean.TRUE : null)
                 .withNewTemplate()
                 .withNewMetadata()
                 .withLabels(labels)
@@ -209,10 +211,16 @@ public class JobManifests {
         return labels;
     }
 
-    /** A Job's labels are its pods' plus its name, which a rename rewrites on the Job only. */
-    private static Map<String, String> jobLabels(Map<String, String> labels, JobRecord record) {
+    /**
+     * A Job's labels are its pods' plus its name, which a rename rewrites on the Job only, and the
+     * Kueue queue that admits it.
+     */
+    private static Map<String, String> jobLabels(Map<String, String> labels, JobRecord record, RunSettings settings) {
         Map<String, String> jobLabels = new LinkedHashMap<>(labels);
         jobLabels.put(Labels.NAME, LabelValues.ofName(record.name()));
+        if (settings.pod().queue() != null) {
+            jobLabels.put(Labels.KUEUE_QUEUE_NAME, settings.pod().queue());
+        }
         if (record.notifications() != null) {
             jobLabels.put(Labels.NOTIFY, Labels.NOTIFY_PENDING);
         }

@@ -88,7 +88,7 @@ public class JobReconciler {
             return;
         }
         for (Job job : cache.all()) {
-            if (!JobStateMapper.isFinalized(job)) {
+            if (!JobStateMapper.isFinalized(job) || KueueJobs.mustDeactivate(job, cache.workloadOf(job))) {
                 enqueue(job.getMetadata().getName());
             }
         }
@@ -125,6 +125,7 @@ public class JobReconciler {
         }
         try {
             Optional<Job> found = cache.byName(jobName);
+            found.ifPresent(this::deactivateIfEnded);
             if (found.isEmpty() || JobStateMapper.isFinalized(found.get()) || CreateMark.isCreating(found.get())) {
                 return; // a Job still being created is not the user's yet (CreateMark)
             }
@@ -154,8 +155,12 @@ public class JobReconciler {
                 // A suspended run would hold its definition's next run back (ScheduledRunRelease).
                 ScheduledRunRelease.cronJobController(job)
                         .ifPresent(cronJob -> release.release(cronJob.getName(), job.getMetadata().getUid()));
-                // Not a force delete (0): the kubelet must really stop whatever started meanwhile.
-                writer.deletePods(cache.observe(job).pods(), 1);
+                if (KueueJobs.isQueued(written)) {
+                    deactivateIfEnded(written); // Kueue suspends it, the Job controller stops the pods
+                } else {
+                    // Not a force delete (0): the kubelet must really stop whatever started meanwhile.
+                    writer.deletePods(cache.observe(job).pods(), 1);
+                }
             }
             // The values were for its pods, and no pod starts any more: they need not live as
             // long as the history. (Runs of a definition use the definition's Secret, not this one.)
@@ -169,6 +174,15 @@ public class JobReconciler {
         } catch (RuntimeException e) {
             // The next change or tick tries again; a failed write loses nothing.
             LOG.warnf("Job %s: cannot record its state yet (%s)", jobName, e.getMessage());
+        }
+    }
+
+    /** A job that Kueue admits, once stopped, failed or deleted by the service, must not be admitted again. */
+    private void deactivateIfEnded(Job job) {
+        Optional<KueueWorkload> workload = cache.workloadOf(job);
+        if (KueueJobs.mustDeactivate(job, workload)) {
+            writer.deactivateWorkload(workload.get());
+            LOG.infof("Job %s: its Kueue Workload %s deactivated", JobCache.jobId(job), workload.get().name());
         }
     }
 

@@ -72,6 +72,14 @@ public final class JobStateMapper {
             return podsLeft ? JobState.of(JobStatus.STOPPING, null, start, null)
                     : JobState.of(JobStatus.STOPPED, "Stopped by the user.", start, now);
         }
+        Optional<String> queue = KueueJobs.queueName(job);
+        if (queue.isPresent() && Boolean.TRUE.equals(job.getSpec().getSuspend())) {
+            // Kueue has not admitted it (or took the admission back): its Workload says why, at
+            // once. No scheduling timeout runs while it waits; it starts counting on admission.
+            KueueWait.Verdict verdict = KueueWait.of(queue.get(), observed.workload());
+            return verdict.givenUp() ? JobState.of(JobStatus.FAILED, verdict.message(), start, now)
+                    : JobState.of(JobStatus.QUEUED, verdict.message(), start, null);
+        }
         if (Boolean.TRUE.equals(job.getSpec().getSuspend())) {
             // Suspended by someone else (a queueing system such as Kueue creates Jobs suspended):
             // the job is waiting, not stopped, and no timeout applies.

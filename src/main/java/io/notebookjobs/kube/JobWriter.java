@@ -2,6 +2,7 @@ package io.notebookjobs.kube;
 
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.notebookjobs.config.NotebookJobsConfig;
 import io.notebookjobs.jobs.JobEdits;
 import io.notebookjobs.jobs.JobOutcome;
@@ -36,12 +38,14 @@ public class JobWriter {
 
     private final KubernetesClient client;
     private final String namespace;
+    private final ResourceDefinitionContext workloads;
 
     private final Clock clock;
 
     public JobWriter(KubernetesClient client, NotebookJobsConfig config, Clock clock) {
         this.client = client;
         this.namespace = config.kube().namespace();
+        this.workloads = JobCache.workloadContext(config);
         this.clock = clock;
     }
 
@@ -136,9 +140,12 @@ public class JobWriter {
             // says, but the fabric8 mock server keeps the null, and the test must see what the
             // API server does. One write both unmarks and resumes, so nothing runs half-created.
             String escapedKey = Labels.CREATING.replace("~", "~0").replace("/", "~1");
-            List<Map<String, Object>> ops = List.of(
-                    Map.of("op", "remove", "path", "/metadata/annotations/" + escapedKey),
-                    Map.of("op", "add", "path", "/spec/suspend", "value", Boolean.TRUE.equals(suspend)));
+            List<Map<String, Object>> ops = new ArrayList<>();
+            ops.add(Map.of("op", "remove", "path", "/metadata/annotations/" + escapedKey));
+            if (!KueueJobs.isQueued(created)) {
+                // A queued Job stays as it is: Kueue may have admitted (resumed) it already.
+                ops.add(Map.of("op", "add", "path", "/spec/suspend", "value", Boolean.TRUE.equals(suspend)));
+            }
             T stub = CreateMark.stubOf(created);
             stub.getMetadata().setNamespace(namespace);
             return client.resource(stub).inNamespace(namespace)
@@ -226,7 +233,27 @@ public class JobWriter {
         Map<String, Object> metadata = new HashMap<>(Map.of("annotations",
                 Map.of(Labels.STOP_REQUESTED, Long.toString(when.toEpochMilli()))));
         leaveCronJob(job, metadata);
-        return patchJob(job.getMetadata().getName(), Map.of("spec", Map.of("suspend", true), "metadata", metadata));
+        // A Job that Kueue admits is stopped through its Workload ({@link #deactivateWorkload}):
+        // Kueue would resume it at once.
+        return patchJob(job.getMetadata().getName(), KueueJobs.isQueued(job) ? Map.of("metadata", metadata)
+                : Map.of("spec", Map.of("suspend", true), "metadata", metadata));
+    }
+
+    /**
+     * Deactivates a Kueue Workload ({@code spec.active: false}), Kueue's own way to stop a queued
+     * or running Job: Kueue evicts it, suspends the Job, and the Job controller stops its pods with
+     * their grace period. A Workload that is already gone has nothing left to stop.
+     */
+    public void deactivateWorkload(KueueWorkload workload) {
+        try {
+            client.genericKubernetesResources(workloads).inNamespace(namespace)
+                    .withName(workload.name())
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"active\":false}}");
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
     }
 
     /** Only the release from the CronJob, for a run suspended before the service did it in the same write. */
@@ -254,7 +281,8 @@ public class JobWriter {
      * stops counting it as active at once, and deleting the CronJob cannot make the garbage
      * collector delete the run's Job before its files are gone.
      */
-    public Job requestDelete(String jobName, Instant when, boolean running) {
+    public Job requestDelete(Job job, Instant when, boolean running) {
+        String jobName = job.getMetadata().getName();
         Map<String, Object> metadata = new HashMap<>();
         Map<String, String> annotations = new HashMap<>();
         annotations.put(Labels.DELETE_REQUESTED, Long.toString(when.toEpochMilli()));
@@ -263,7 +291,8 @@ public class JobWriter {
         }
         metadata.put("annotations", annotations);
         metadata.put("ownerReferences", null);
-        return patchJob(jobName, Map.of("spec", Map.of("suspend", true), "metadata", metadata));
+        return patchJob(jobName, KueueJobs.isQueued(job) ? Map.of("metadata", metadata)
+                : Map.of("spec", Map.of("suspend", true), "metadata", metadata));
     }
 
     public void deletePods(List<Pod> pods, long gracePeriodSeconds) {
@@ -284,7 +313,8 @@ public class JobWriter {
     public Job writeOutcomeAndSuspend(Job job, JobOutcome outcome) {
         Map<String, Object> metadata = outcomeMetadata(outcome);
         leaveCronJob(job, metadata);
-        return patchJob(job.getMetadata().getName(), Map.of("metadata", metadata, "spec", Map.of("suspend", true)));
+        return patchJob(job.getMetadata().getName(), KueueJobs.isQueued(job) ? Map.of("metadata", metadata)
+                : Map.of("metadata", metadata, "spec", Map.of("suspend", true)));
     }
 
     private static Map<String, Object> outcomePatch(JobOutcome outcome) {

@@ -57,6 +57,11 @@ public final class Labels {
     /** What the Notifier delivered for the job, as JSON (DeliveryLog): the sent mark lives on the Job. */
     public static final String NOTIFIED = "scheduler.jupyter.org/notified";
 
+    /** Kueue's: the LocalQueue a Job is submitted to; Kueue admits (resumes) such a Job. */
+    public static final String KUEUE_QUEUE_NAME = "kueue.x-k8s.io/queue-name";
+    /** Kueue's, on a Workload: the UID of the Job it stands for. */
+    public static final String KUEUE_JOB_UID = "kueue.x-k8s.io/job-uid";
+
     public static final String JOB_NAME_PREFIX = "nb-job-";
     public static final String CRON_JOB_NAME_PREFIX = "nb-jobdef-";
 

@@ -12,6 +12,7 @@ import java.util.Map;
  * @param profile the profile's name, or null without a group policy
  * @param resources the CPU, memory and GPUs the profile and the request resolved to (null without a policy)
  * @param image a custom image chosen in the request, or null for the runtime environment's image
+ * @param queue the Kueue LocalQueue that admits the job, or null when the job starts at once
  */
 public record PodProfile(
         String profile,
@@ -19,9 +20,10 @@ public record PodProfile(
         String image,
         Map<String, String> nodeSelector,
         List<Toleration> tolerations,
-        List<Volume> volumes) {
+        List<Volume> volumes,
+        String queue) {
 
-    public static final PodProfile NONE = new PodProfile(null, null, null, Map.of(), List.of(), List.of());
+    public static final PodProfile NONE = new PodProfile(null, null, null, Map.of(), List.of(), List.of(), null);
 
     /** As stored in a record: nothing when the policy decided nothing, so records without a policy stay as they were. */
     public PodProfile stored() {

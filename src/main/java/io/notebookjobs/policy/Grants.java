@@ -15,10 +15,16 @@ import io.notebookjobs.model.PodProfile;
  * @param volumes the volumes granted to every job of the caller (profile volumes come on top)
  */
 public record Grants(List<Profile> profiles, Optional<String> defaultProfile, Limits limits,
-        List<PodProfile.Volume> volumes, boolean policyConfigured) {
+        List<PodProfile.Volume> volumes, boolean policyConfigured, Optional<String> queue) {
 
     /** Without a group policy: no profiles, no limits beyond the service's maxima, no volumes. */
-    public static final Grants OPEN = new Grants(List.of(), Optional.empty(), Limits.NONE, List.of(), false);
+    public static final Grants OPEN = new Grants(List.of(), Optional.empty(), Limits.NONE, List.of(), false,
+            Optional.empty());
+
+    /** The Kueue LocalQueue a job of this profile goes to: the profile's, else the caller's groups'. */
+    public Optional<String> queueFor(Profile profile) {
+        return profile.queue().or(() -> queue);
+    }
 
     public Optional<Profile> profile(String name) {
         return profiles.stream().filter(p -> p.name().equals(name)).findFirst();

@@ -39,6 +39,8 @@ public final class GroupPolicy {
     private static final Pattern NAME = Pattern.compile("^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$");
     /** Volume names become pod volume names ("v-" + name): DNS labels. */
     private static final Pattern VOLUME_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,59}[a-z0-9])?$");
+    /** Kueue LocalQueue names are label values on the Job: DNS labels. */
+    private static final Pattern QUEUE_NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
     private static final Pattern CLAIM = Pattern.compile("^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$");
     private static final Pattern UNSAFE_SEGMENT = Pattern.compile("[/\\\\\\p{Cntrl}]");
     private static final List<String> RESERVED_MOUNTS = List.of("/work", "/tmp");
@@ -50,7 +52,7 @@ public final class GroupPolicy {
             .build();
 
     private record Block(String group, List<String> profiles, Optional<String> defaultProfile, LimitsSpecChecked limits,
-            List<PolicyDocument.VolumeGrant> volumes) {
+            List<PolicyDocument.VolumeGrant> volumes, Optional<String> queue) {
     }
 
     private record LimitsSpecChecked(Optional<Quantity> maxCpu, Optional<Quantity> maxMemory, Optional<Integer> maxGpu,
@@ -140,7 +142,9 @@ public final class GroupPolicy {
                 mounted.merge(v.name(), v, (x, y) -> x.readOnly() && !y.readOnly() ? y : x);
             }
         }
-        return new Grants(granted, defaultName, limits(blocks), List.copyOf(mounted.values()), true);
+        // Like the default profile: the most specific grant that names a queue decides.
+        Optional<String> queue = blocks.stream().flatMap(b -> b.queue().stream()).findFirst();
+        return new Grants(granted, defaultName, limits(blocks), List.copyOf(mounted.values()), true, queue);
     }
 
     /** A profile's own volumes for this owner. */
@@ -276,14 +280,15 @@ public final class GroupPolicy {
                 images, spec.environments() == null ? List.of() : List.copyOf(spec.environments()),
                 Boolean.TRUE.equals(spec.custom()), open,
                 spec.nodeSelector() == null ? Map.of() : Map.copyOf(spec.nodeSelector()),
-                spec.tolerations() == null ? List.of() : List.copyOf(spec.tolerations()), List.copyOf(grants));
+                spec.tolerations() == null ? List.of() : List.copyOf(spec.tolerations()), List.copyOf(grants),
+                queue(at + ".queue", spec.queue()));
     }
 
     private static Block checkGrant(String at, String group, PolicyDocument.GrantSpec spec,
             Map<String, Profile> profiles, Map<String, PolicyDocument.VolumeSpec> volumes) {
         if (spec == null) {
             return new Block(group, List.of(), Optional.empty(), new LimitsSpecChecked(Optional.empty(),
-                    Optional.empty(), Optional.empty(), Optional.empty()), List.of());
+                    Optional.empty(), Optional.empty(), Optional.empty()), List.of(), Optional.empty());
         }
         List<String> names = spec.profiles() == null ? List.of() : List.copyOf(spec.profiles());
         for (String name : names) {
@@ -298,7 +303,7 @@ public final class GroupPolicy {
         List<PolicyDocument.VolumeGrant> grants = spec.volumes() == null ? List.of() : List.copyOf(spec.volumes());
         grants.forEach(g -> checkVolumeGrant(at + ".volumes", g, volumes));
         return new Block(group, names, Optional.ofNullable(spec.defaultProfile()), checkLimits(at + ".limits",
-                group == null ? "everyone" : group, spec.limits()), grants);
+                group == null ? "everyone" : group, spec.limits()), grants, queue(at + ".queue", spec.queue()));
     }
 
     private static LimitsSpecChecked checkLimits(String at, String group, PolicyDocument.LimitsSpec spec) {
@@ -337,6 +342,29 @@ public final class GroupPolicy {
         }
         return Optional.of(Quantity.parse(text).filter(Quantity::isPositive)
                 .orElseThrow(() -> new PolicyException(at + ": '" + text + "' is not a positive quantity")));
+    }
+
+    /** A Kueue LocalQueue's name, which is also the value of the Job's queue-name label. */
+    private static Optional<String> queue(String at, String name) {
+        if (name == null) {
+            return Optional.empty();
+        }
+        if (!QUEUE_NAME.matcher(name).matches()) {
+            throw new PolicyException(at + ": '" + name + "' is not a Kueue LocalQueue name (a DNS label: lower case "
+                    + "letters, digits and '-', at most 63)");
+        }
+        return Optional.of(name);
+    }
+
+    /** Every Kueue queue the policy names, with where: a service without Kueue must refuse them. */
+    public List<String> queuesNamed() {
+        List<String> named = new ArrayList<>();
+        profiles.values().forEach(p -> p.queue().ifPresent(q -> named.add("profile " + p.name() + ": " + q)));
+        if (everyone != null) {
+            everyone.queue().ifPresent(q -> named.add("everyone: " + q));
+        }
+        groups.forEach((g, b) -> b.queue().ifPresent(q -> named.add("group " + g + ": " + q)));
+        return named;
     }
 
     private static void checkName(String at, String name) {

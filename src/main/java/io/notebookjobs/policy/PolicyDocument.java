@@ -34,7 +34,8 @@ public record PolicyDocument(
             List<String> overridable,
             Map<String, String> nodeSelector,
             List<PodProfile.Toleration> tolerations,
-            List<VolumeGrant> volumes) {
+            List<VolumeGrant> volumes,
+            String queue) {
     }
 
     /** A PersistentVolumeClaim that grants can mount; {@code sub_path} may contain {user}. */
@@ -56,7 +57,8 @@ public record PolicyDocument(
     }
 
     /** What everyone, or the members of one group, may use. */
-    public record GrantSpec(List<String> profiles, String defaultProfile, LimitsSpec limits, List<VolumeGrant> volumes) {
+    public record GrantSpec(List<String> profiles, String defaultProfile, LimitsSpec limits, List<VolumeGrant> volumes,
+            String queue) {
     }
 
     /** Bounds for values a request chooses itself (custom profiles and overridable fields). */

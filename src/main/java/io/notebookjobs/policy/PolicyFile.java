@@ -7,6 +7,7 @@ import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -28,19 +29,21 @@ public class PolicyFile {
 
     private final Path file;
     private final Clock clock;
+    private final boolean kueueEnabled;
     private volatile GroupPolicy policy;
     private volatile FileTime modified;
     private volatile Instant nextCheck;
 
     public PolicyFile(NotebookJobsConfig config, Clock clock) {
         this.clock = clock;
+        this.kueueEnabled = config.kube().kueue().enabled();
         this.file = config.policy().file().filter(f -> !f.isBlank()).map(Path::of).orElse(null);
         if (file == null) {
             policy = GroupPolicy.OPEN;
             LOG.info("No group policy (NOTEBOOK_JOBS_POLICY_FILE): no profiles, the resource maxima for everyone");
         } else {
             modified = modifiedTime();
-            policy = GroupPolicy.read(file);
+            policy = checked(GroupPolicy.read(file));
             LOG.infof("Group policy %s: %d profiles", file, policy.profiles().size());
         }
         nextCheck = clock.instant().plus(CHECK_INTERVAL);
@@ -63,7 +66,7 @@ public class PolicyFile {
             return;
         }
         try {
-            policy = GroupPolicy.read(file);
+            policy = checked(GroupPolicy.read(file));
             modified = now;
             LOG.infof("Group policy %s changed: %d profiles now", file, policy.profiles().size());
         } catch (PolicyException e) {
@@ -71,6 +74,16 @@ public class PolicyFile {
             LOG.errorf("Group policy %s changed but is not valid, the previous one stays in force: %s", file,
                     e.getMessage());
         }
+    }
+
+    /** Jobs sent to a Kueue queue that no Kueue admits would wait for ever: refuse the policy instead. */
+    private GroupPolicy checked(GroupPolicy read) {
+        List<String> queues = read.queuesNamed();
+        if (!kueueEnabled && !queues.isEmpty()) {
+            throw new PolicyException("the group policy " + file + " sends jobs to Kueue queues (" + String.join(", ", queues)
+                    + ") but notebook-jobs.kube.kueue.enabled is false");
+        }
+        return read;
     }
 
     private FileTime modifiedTime() {

@@ -16,6 +16,7 @@ import io.notebookjobs.model.Quantity;
  * @param images the images jobs of this profile may run (as environments or as a chosen image)
  * @param environments the runtime environments it may run, by name; with {@code images} empty
  *        too, any environment
+ * @param queue the Kueue LocalQueue its jobs are submitted to, if any (before the group's)
  */
 public record Profile(
         String name,
@@ -30,7 +31,8 @@ public record Profile(
         Set<Field> overridable,
         Map<String, String> nodeSelector,
         List<PodProfile.Toleration> tolerations,
-        List<PolicyDocument.VolumeGrant> volumes) {
+        List<PolicyDocument.VolumeGrant> volumes,
+        Optional<String> queue) {
 
     /** The request fields a profile can leave open. */
     public enum Field {

@@ -103,7 +103,31 @@ class GroupPolicyTest {
     }
 
     @Test
+    void aProfilesQueueComesBeforeTheMostSpecificGroupsQueue() {
+        GroupPolicy queued = GroupPolicy.parse("""
+                profiles:
+                  small: {cpu: '1'}
+                  gpu: {gpu: 1, queue: gpu-queue}
+                everyone: {profiles: [small], queue: shared-queue}
+                groups:
+                  ml: {profiles: [small, gpu], queue: ml-queue}
+                  other: {profiles: [small]}
+                """, "test");
+        Grants everyone = queued.grantsFor(user("alice"), "alice");
+        assertThat(everyone.queueFor(everyone.profile("small").orElseThrow())).contains("shared-queue");
+        Grants ml = queued.grantsFor(user("bob", "other", "ml"), "bob");
+        assertThat(ml.queueFor(ml.profile("small").orElseThrow())).as("the group's, before everyone's").contains("ml-queue");
+        assertThat(ml.queueFor(ml.profile("gpu").orElseThrow())).as("the profile's own").contains("gpu-queue");
+        assertThat(policy.grantsFor(user("alice"), "alice").queueFor(policy.profiles().get("standard")))
+                .as("the example policy queues nothing").isEmpty();
+        assertThat(queued.queuesNamed()).containsExactly("profile gpu: gpu-queue", "everyone: shared-queue",
+                "group ml: ml-queue");
+    }
+
+    @Test
     void everyMistakeInTheFileIsNamed() {
+        assertRejected("profiles: {p: {queue: Big_Queue}}", "profiles.p.queue: 'Big_Queue' is not a Kueue LocalQueue name");
+        assertRejected("groups: {g: {queue: 'a/b'}}", "groups.g.queue: 'a/b' is not a Kueue LocalQueue name");
         assertRejected("profiles: {p: {cpus: 2}}", "Unrecognized field \"cpus\"");
         assertRejected("profiles: {p: {cpu: lots}}", "profiles.p.cpu: 'lots' is not a positive quantity");
         assertRejected("profiles: {p: {gpu: -1}}", "profiles.p.gpu");

@@ -69,4 +69,15 @@ class PolicyFileTest {
         PolicyFile none = new PolicyFile(TestConfig.load(Map.of()), clock);
         assertThat(none.current().configured()).isFalse();
     }
+
+    @Test
+    void kueueQueuesNeedTheServicesKueueSupport() throws IOException {
+        Path file = write("profiles: {q: {cpu: '1', queue: nb-small}}\ngroups: {ml: {profiles: [q], queue: nb-ml}}", 0);
+        assertThatThrownBy(() -> open(file)).isInstanceOf(PolicyException.class)
+                .hasMessageContaining("sends jobs to Kueue queues (profile q: nb-small, group ml: nb-ml) but "
+                        + "notebook-jobs.kube.kueue.enabled is false");
+        PolicyFile withKueue = new PolicyFile(TestConfig.load(Map.of("notebook-jobs.policy.file", file.toString(),
+                "notebook-jobs.kube.kueue.enabled", "true")), clock);
+        assertThat(withKueue.current().profiles().get("q").queue()).contains("nb-small");
+    }
 }

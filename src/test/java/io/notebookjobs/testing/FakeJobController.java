@@ -62,6 +62,7 @@ public final class FakeJobController implements AutoCloseable {
                         if (suspended(job)) {
                             // Created suspended (as every Job with a Secret is): its pod starts on resume.
                             suspendedJobs.add(job.getMetadata().getName());
+                            markSuspended(job);
                         } else if (pods(job.getMetadata().getName()).isEmpty()) {
                             createPod(job);
                         }
@@ -388,11 +389,70 @@ public final class FakeJobController implements AutoCloseable {
             for (Pod pod : active) {
                 client.pods().inNamespace(namespace).withName(pod.getMetadata().getName()).delete();
             }
+            markSuspended(job);
         } else if (suspendedJobs.remove(name) && active.isEmpty() && !finished(job)) {
+            markResumed(job);
             // Resumed: the controller starts the pod again. (Only then: a test that removes a
             // pod on purpose must not see a late event bring it back.)
             createPod(job);
         }
+    }
+
+    /**
+     * Like the real controller once it has seen {@code spec.suspend}: its pods are gone, it counts
+     * none active and says so with the Suspended condition (a finished Job gets none).
+     */
+    private void markSuspended(Job job) {
+        if (finished(job) || hasCondition(job, "Suspended", "True")) {
+            return;
+        }
+        editJobStatusIfPresent(job.getMetadata().getName(), j -> {
+            if (j.getStatus() == null) {
+                j.setStatus(new io.fabric8.kubernetes.api.model.batch.v1.JobStatus());
+            }
+            j.getStatus().setActive(0);
+            j.getStatus().setConditions(withCondition(j, new JobConditionBuilder().withType("Suspended")
+                    .withStatus("True").withReason("JobSuspended").withMessage("Job suspended")
+                    .withLastTransitionTime(now()).build()));
+            return j;
+        });
+    }
+
+    private void markResumed(Job job) {
+        if (!hasCondition(job, "Suspended", "True")) {
+            return;
+        }
+        editJobStatusIfPresent(job.getMetadata().getName(), j -> {
+            j.getStatus().setConditions(withCondition(j, new JobConditionBuilder().withType("Suspended")
+                    .withStatus("False").withReason("JobResumed").withMessage("Job resumed")
+                    .withLastTransitionTime(now()).build()));
+            return j;
+        });
+    }
+
+    /** A status write about a Job that may be gone already (deleted while its event was on the way). */
+    private void editJobStatusIfPresent(String jobName, UnaryOperator<Job> change) {
+        try {
+            editJobStatus(jobName, change);
+        } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+            if (e.getCode() != 404) {
+                throw e;
+            }
+        }
+    }
+
+    private static boolean hasCondition(Job job, String type, String status) {
+        return job.getStatus() != null && job.getStatus().getConditions() != null && job.getStatus().getConditions()
+                .stream().anyMatch(c -> type.equals(c.getType()) && status.equals(c.getStatus()));
+    }
+
+    private static List<io.fabric8.kubernetes.api.model.batch.v1.JobCondition> withCondition(Job job,
+            io.fabric8.kubernetes.api.model.batch.v1.JobCondition condition) {
+        List<io.fabric8.kubernetes.api.model.batch.v1.JobCondition> conditions = new java.util.ArrayList<>(
+                Optional.ofNullable(job.getStatus().getConditions()).orElse(List.of()));
+        conditions.removeIf(c -> condition.getType().equals(c.getType()));
+        conditions.add(condition);
+        return conditions;
     }
 
     private void afterPodFailure(String jobName, String reason, String message) {
