@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.notebookjobs.jobs.JobRecord;
+import io.notebookjobs.jobs.JobStatus;
 import io.notebookjobs.jobs.JobView;
 import io.notebookjobs.notifications.DeliveryLog;
 import io.notebookjobs.notebook.OutputFormat;
@@ -24,6 +25,11 @@ public final class JobDescriptions {
 
     /** @param progress what a running job is doing, shown when its state has no message of its own */
     public static DescribeJob describe(JobView view, String progress) {
+        return describe(view, progress, null);
+    }
+
+    /** @param queuePosition a queued job's place in its Kueue queue, added to its message */
+    public static DescribeJob describe(JobView view, String progress, Integer queuePosition) {
         JobRecord r = view.record();
         return new DescribeJob(
                 view.jobId(),
@@ -46,7 +52,7 @@ public final class JobDescriptions {
                 view.startTime(),
                 view.endTime(),
                 view.status().name(),
-                view.state().message() != null ? view.state().message() : progress,
+                message(view, progress, queuePosition),
                 false,
                 r.timeoutSeconds() > 0 ? r.timeoutSeconds() : null,
                 r.maxRetries(),
@@ -94,5 +100,13 @@ public final class JobDescriptions {
                     r.scriptExtension())));
         }
         return names;
+    }
+
+    private static String message(JobView view, String progress, Integer queuePosition) {
+        String message = view.state().message() != null ? view.state().message() : progress;
+        if (queuePosition != null && message != null && view.status() == JobStatus.QUEUED) {
+            return message + " Position " + queuePosition + " in the queue.";
+        }
+        return message;
     }
 }

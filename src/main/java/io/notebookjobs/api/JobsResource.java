@@ -42,6 +42,7 @@ import io.notebookjobs.jobs.JobLogs;
 import io.notebookjobs.jobs.JobService;
 import io.notebookjobs.jobs.JobStatus;
 import io.notebookjobs.jobs.JobView;
+import io.notebookjobs.kube.KueuePositions;
 import io.notebookjobs.storage.ContentDisposition;
 import io.notebookjobs.storage.JobPaths;
 import io.notebookjobs.storage.ObjectStore;
@@ -68,11 +69,13 @@ public class JobsResource {
     private final ObjectMapper json;
     private final NotebookJobsConfig config;
     private final JobLogs logs;
+    private final KueuePositions positions;
 
     public JobsResource(JobService jobs, ObjectStore store, CurrentUser user, ObjectMapper json,
-            NotebookJobsConfig config, JobLogs logs) {
+            NotebookJobsConfig config, JobLogs logs, KueuePositions positions) {
         this.jobs = jobs;
         this.logs = logs;
+        this.positions = positions;
         this.store = store;
         this.user = user;
         this.json = json;
@@ -171,7 +174,8 @@ public class JobsResource {
     public DescribeJob get(@PathParam("job_id") String jobId) {
         JobView view = jobs.get(user.caller(), jobId);
         // Only here, for one job: the list stays free of calls to the cluster.
-        return JobDescriptions.describe(view, logs.progress(view).orElse(null));
+        return JobDescriptions.describe(view, logs.progress(view).orElse(null),
+                positions.position(view.job()).orElse(null));
     }
 
     @GET

@@ -88,6 +88,36 @@ class KueueQueueTest extends ServiceTest {
     }
 
     @Test
+    void oneJobsDescriptionTellsItsPlaceInTheQueueFromKueuesVisibilityApi() {
+        String first = queuedJob("first in line");
+        String second = queuedJob("second in line");
+        kueue.pending(jobName(first), SHORT_OF_CPU);
+        kueue.pending(jobName(second), SHORT_OF_CPU);
+        String firstWorkload = kueue.workloadOf(jobName(first)).orElseThrow().getMetadata().getName();
+        String secondWorkload = kueue.workloadOf(jobName(second)).orElseThrow().getMetadata().getName();
+        server.expect().get().withPath("/apis/visibility.kueue.x-k8s.io/v1beta2/namespaces/test/localqueues/nb-small/"
+                + "pendingworkloads").andReturn(200, Map.of("kind", "PendingWorkloadsSummary", "items", java.util.List.of(
+                        Map.of("metadata", Map.of("name", firstWorkload), "positionInLocalQueue", 0,
+                                "positionInClusterQueue", 0),
+                        Map.of("metadata", Map.of("name", secondWorkload), "positionInLocalQueue", 1,
+                                "positionInClusterQueue", 3))))
+                .once();
+        server.expect().get().withPath("/apis/visibility.kueue.x-k8s.io/v1beta2/namespaces/test/localqueues/nb-small/"
+                + "pendingworkloads").andReturn(404, Map.of("kind", "Status", "code", 404)).always();
+        String waiting = "Waiting in Kueue queue nb-small: " + SHORT_OF_CPU + ".";
+        eventually().untilAsserted(() -> Api.get(second).body("status_message", startsWith(waiting)));
+        Api.get(second).body("status_message", equalTo(waiting + " Position 2 in the queue."));
+        // One read of the queue serves its jobs for a while.
+        Api.get(first).body("status_message", equalTo(waiting + " Position 1 in the queue."));
+        // Lists never ask the cluster.
+        given().queryParam("max_items", 10).when().get("/scheduler/jobs").then()
+                .body("jobs.find { it.job_id == '" + second + "' }.status_message", equalTo(waiting));
+        // Once the API stops answering, the message simply has no position.
+        clock.advance(Duration.ofSeconds(6));
+        Api.get(second).body("status_message", equalTo(waiting));
+    }
+
+    @Test
     void anotherProfileStartsAtOnceWithoutAQueue() {
         String id = Api.submit(Api.with(queuedBody("direct"), "runtime_environment_parameters", Map.of("profile", "direct")));
         Job job = kubeJob(id);
