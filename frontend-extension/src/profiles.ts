@@ -17,6 +17,19 @@ export interface IProfile {
   custom: boolean;
   /** Fields a request may override for a fixed profile (within the limits). */
   overridable: string[];
+  /** The Kueue LocalQueue that admits this profile's jobs; absent when they start at once. */
+  queue?: string;
+}
+
+/** What the profile picker says under the chosen profile. */
+export function profileHelp(profile: IProfile | undefined): string {
+  if (!profile) {
+    return ' ';
+  }
+  const queued = profile.queue
+    ? `Waits in the Kueue queue ${profile.queue} until its quota admits it.`
+    : '';
+  return [profile.description, queued].filter(Boolean).join(' ') || ' ';
 }
 
 export interface ILimits {
@@ -93,7 +106,8 @@ function parseProfile(value: unknown): IProfile | null {
     gpu: optionalNumber(value.gpu),
     images: stringList(value.images),
     custom: value.custom === true,
-    overridable: stringList(value.overridable)
+    overridable: stringList(value.overridable),
+    queue: optionalString(value.queue)
   };
 }
 

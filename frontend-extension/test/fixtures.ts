@@ -17,7 +17,7 @@ export const PROFILES_BODY = {
     {
       name: 'a100-single',
       display_name: 'Single A100 GPU',
-      description: 'One A100 GPU',
+      description: 'One A100 GPU.',
       cpu: '8',
       memory: '32Gi',
       gpu: 1,
@@ -26,7 +26,8 @@ export const PROFILES_BODY = {
         'quay.io/jupyter/tensorflow-notebook:2025-11-06'
       ],
       custom: false,
-      overridable: ['cpu', 'memory']
+      overridable: ['cpu', 'memory'],
+      queue: 'gpu-a100'
     },
     {
       name: 'custom',

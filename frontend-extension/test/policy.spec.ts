@@ -9,7 +9,7 @@ describe('parseProfilesResponse', () => {
     expect(r.profiles[1]).toEqual({
       name: 'a100-single',
       displayName: 'Single A100 GPU',
-      description: 'One A100 GPU',
+      description: 'One A100 GPU.',
       cpu: '8',
       memory: '32Gi',
       gpu: 1,
@@ -18,7 +18,8 @@ describe('parseProfilesResponse', () => {
         'quay.io/jupyter/tensorflow-notebook:2025-11-06'
       ],
       custom: false,
-      overridable: ['cpu', 'memory']
+      overridable: ['cpu', 'memory'],
+      queue: 'gpu-a100'
     });
     expect(r.defaultProfile).toBe('cpu-basic');
     expect(r.limits).toEqual({

@@ -1,6 +1,6 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { fetchProfiles } from '../src/profiles';
+import { fetchProfiles, profileHelp } from '../src/profiles';
 import { PROFILES_BODY } from './fixtures';
 import { ProfileServer } from './profileServer';
 
@@ -39,6 +39,13 @@ describe('fetchProfiles', () => {
         'custom'
       ]);
       expect(state.response.limits.maxCpu).toBe('16');
+      const [basic, a100] = state.response.profiles;
+      expect(basic.queue).toBeUndefined();
+      expect(a100.queue).toBe('gpu-a100');
+      expect(profileHelp(a100)).toBe(
+        'One A100 GPU. Waits in the Kueue queue gpu-a100 until its quota admits it.'
+      );
+      expect(profileHelp(basic)).toBe(basic.description || ' ');
     }
   });
 

@@ -38,13 +38,15 @@ if [[ ${1:-} == --check ]]; then
   source "$here/lib/build.sh"
   command -v java >/dev/null || { echo "cannot run: no java"; exit 3; }
   command -v python3 >/dev/null || { echo "cannot run: no python3"; exit 3; }
+  # shellcheck source=lib/kueue.sh
+  source "$here/lib/kueue.sh"
   if [[ -f $SIM_BIN_K8S/.complete && -f $SIM_BIN_ETCD/.complete && -f $SIM_BIN_KWOK/.complete &&
-    -x $(process_node_bin) && -f $SIM_S3PROXY_JAR ]]; then
+    -x $(process_node_bin) && -f $SIM_S3PROXY_JAR && -f $SIM_BIN_KUEUE/.complete ]]; then
     echo "ready: cluster binaries cached in $SIM_CACHE_DIR/bin (a run takes about 5 minutes)"
     exit 0
   fi
   command -v go >/dev/null || { echo "cannot run: binaries not cached and no Go toolchain to build them"; exit 3; }
-  echo "needs a cold build of the cluster binaries first (11-15 minutes, then about 5 minutes per run)"
+  echo "needs a cold build of the cluster binaries first (11-15 minutes, Kueue 6 more, then about 5 minutes per run)"
   exit 10
 fi
 
@@ -102,6 +104,10 @@ step_done "cluster binaries (build or cache)"
 cluster_up=1
 kubeconfig="$("$sim" up | tail -n 1)"
 step_done "cluster up (fresh state)"
+# Kueue (KueueE2EIT): built once into the cache like the cluster; it manages only Jobs with
+# its queue-name label, so the other tests' Jobs are none of its business.
+"$sim" kueue up >/dev/null
+step_done "kueue (build or cache) + up"
 
 export SIM_KUBECONFIG="$kubeconfig"
 export SIM_S3_ENV="$SIM_STATE_DIR/s3.env"

@@ -20,7 +20,7 @@ import {
   notifyLabel
 } from '../notify';
 import { IFieldPolicy, resolvePolicy, ResourceField } from '../policy';
-import { ProfilesState } from '../profiles';
+import { profileHelp, ProfilesState } from '../profiles';
 import { ErrorKeys, Errors, LABELS, validateForm } from '../validation';
 
 export interface ICreateOptionsProps {
@@ -279,7 +279,7 @@ export function CreateOptions(props: ICreateOptionsProps): JSX.Element {
             onChange={e => chooseProfile(e.target.value)}
             SelectProps={{ native: true }}
             inputProps={testId('nbj-profile')}
-            helperText={policy.profile?.description || ' '}
+            helperText={profileHelp(policy.profile)}
           >
             {policy.profiles.map(p => (
               <option key={p.name} value={p.name}>

@@ -402,8 +402,11 @@ public final class FakeJobController implements AutoCloseable {
      * Like the real controller once it has seen {@code spec.suspend}: its pods are gone, it counts
      * none active and says so with the Suspended condition (a finished Job gets none).
      */
-    private void markSuspended(Job job) {
-        if (finished(job) || hasCondition(job, "Suspended", "True")) {
+    private void markSuspended(Job event) {
+        // Decided on the Job as it is now: the event's copy may predate a status write of ours.
+        Job job = client.batch().v1().jobs().inNamespace(namespace).withName(event.getMetadata().getName()).get();
+        if (job == null || !suspended(job) || finished(job) || (hasCondition(job, "Suspended", "True")
+                && Optional.ofNullable(job.getStatus().getActive()).orElse(0) == 0)) {
             return;
         }
         editJobStatusIfPresent(job.getMetadata().getName(), j -> {
@@ -418,8 +421,9 @@ public final class FakeJobController implements AutoCloseable {
         });
     }
 
-    private void markResumed(Job job) {
-        if (!hasCondition(job, "Suspended", "True")) {
+    private void markResumed(Job event) {
+        Job job = client.batch().v1().jobs().inNamespace(namespace).withName(event.getMetadata().getName()).get();
+        if (job == null || suspended(job) || !hasCondition(job, "Suspended", "True")) {
             return;
         }
         editJobStatusIfPresent(job.getMetadata().getName(), j -> {
