@@ -74,7 +74,12 @@ func (k *kubelet) containerLogs(w http.ResponseWriter, r *http.Request) {
 	if q.Get("follow") != "true" {
 		return
 	}
+	// What is there already goes out now, as the kubelet sends it: a follower must not wait for
+	// the container's next line to see the earlier ones.
 	flusher, _ := w.(http.Flusher)
+	if flusher != nil {
+		flusher.Flush()
+	}
 	for {
 		n, _ := io.Copy(w, f)
 		if n > 0 && flusher != nil {

@@ -292,7 +292,10 @@ public class JobService {
 
     // ---- changes
 
-    /** Stops a queued or running job: suspends its Job, so nothing restarts it, and deletes its pods. */
+    /**
+     * Stops a queued or running job: suspends its Job, so nothing restarts it, and deletes its pods;
+     * a job that Kueue admits is stopped through its Workload instead ({@link KueueJobs}).
+     */
     public void stop(Caller caller, String jobId) {
         JobView view = get(caller, jobId);
         switch (view.status()) {
@@ -333,7 +336,8 @@ public class JobService {
 
     /**
      * Deletes a job without holding the request: one write marks its Job (suspended, stamped with
-     * the delete request), after which the job is gone for the API on every replica; the leader's
+     * the delete request; a job Kueue admits is left to Kueue to suspend once the leader has
+     * deactivated its Workload), after which the job is gone for the API on every replica; the leader's
      * {@link JobDeleter} then stops its pods (an executor stopped by SIGTERM uploads what it has),
      * removes its files and deletes the Job, resuming after a restart.
      */

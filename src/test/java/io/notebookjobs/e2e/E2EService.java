@@ -227,6 +227,19 @@ final class E2EService implements AutoCloseable {
         return send(HttpRequest.newBuilder(uri(path)).GET());
     }
 
+    /**
+     * GETs a streamed response in the background, handing each line to {@code onLine} as it
+     * arrives; completes with the HTTP status once the server ends the stream.
+     */
+    java.util.concurrent.CompletableFuture<Integer> follow(String path, java.util.function.Consumer<String> onLine) {
+        HttpRequest request = HttpRequest.newBuilder(uri(path)).header("Authorization", authorization)
+                .header("Accept", "text/plain").GET().build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofLines()).thenApply(r -> {
+            r.body().forEach(onLine);
+            return r.statusCode();
+        });
+    }
+
     /** The HTTP status of /q/health/ready. */
     int readiness() {
         return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port() + "/q/health/ready")).GET()).status();

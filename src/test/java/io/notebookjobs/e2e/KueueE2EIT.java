@@ -81,6 +81,7 @@ class KueueE2EIT {
         String prefix = "e2e kueue " + UUID.randomUUID().toString().substring(0, 8);
         Path gateA = cluster.newGate("kueue-a");
         Path gateB = cluster.newGate("kueue-b");
+        long t0 = System.nanoTime();
         String a = service.create(gated(prefix + " a", gateA), "gated.ipynb");
         String b = service.create(gated(prefix + " b", gateB), "gated.ipynb");
         for (String id : List.of(a, b)) {
@@ -89,7 +90,6 @@ class KueueE2EIT {
         }
 
         // Kueue admits one; which one is its choice (both were created within a second).
-        long t0 = System.nanoTime();
         service.await("one of the two jobs to run", Duration.ofSeconds(90),
                 () -> SimCluster.started(gateA) || SimCluster.started(gateB), Boolean::booleanValue);
         boolean aFirst = SimCluster.started(gateA);
@@ -97,7 +97,7 @@ class KueueE2EIT {
         String second = aFirst ? b : a;
         Path firstGate = aFirst ? gateA : gateB;
         Path secondGate = aFirst ? gateB : gateA;
-        E2EService.log("Kueue admitted %s first; it runs %.1f s after the creates", first.substring(0, 8),
+        E2EService.log("Kueue admitted %s first; it runs %.1f s after the first create began", first.substring(0, 8),
                 E2EService.seconds(t0));
         service.awaitStatus(first, Set.of("IN_PROGRESS"), Duration.ofSeconds(60));
 

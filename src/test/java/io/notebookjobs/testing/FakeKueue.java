@@ -218,6 +218,7 @@ public final class FakeKueue implements AutoCloseable {
         boolean admitted = hasCondition(workload, "Admitted", "True");
         editStatus(jobName, status -> {
             setCondition(status, "Evicted", "True", "Deactivated", "The workload is deactivated");
+            setCondition(status, "Requeued", "False", "Deactivated", "The workload is deactivated");
             if (admitted) {
                 status.remove("admission");
                 setCondition(status, "QuotaReserved", "False", "Pending", "The workload is deactivated");
