@@ -89,6 +89,7 @@ public class JobCache {
         jobs = client.batch().v1().jobs().inNamespace(namespace)
                 .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
                 .runnableInformer(0);
+        jobs.itemStore(SlimStore.forJobs());
         jobs.addIndexers(Map.of(
                 BY_JOB_ID, job -> List.of(jobId(job)),
                 BY_OWNER, job -> record(job).map(r -> List.of(r.owner())).orElse(List.of()),
@@ -105,12 +106,14 @@ public class JobCache {
         pods = client.pods().inNamespace(namespace)
                 .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
                 .runnableInformer(0);
+        pods.itemStore(SlimStore.withoutManagedFields());
         pods.addIndexers(Map.of(PODS_BY_JOB, pod -> ownerJobName(pod).map(List::of).orElse(List.of())));
         pods.addEventHandler(handler(Pod.class, pod -> ownerJobName(pod).orElse(null), pod -> {
         }));
 
         // Events cannot be label-selected; the namespace is the service's own, so their number is small.
         events = client.v1().events().inNamespace(namespace).runnableInformer(0);
+        events.itemStore(SlimStore.withoutManagedFields());
         events.addIndexers(Map.of(EVENTS_BY_OBJECT, e -> e.getInvolvedObject() == null ? List.of()
                 : List.of(e.getInvolvedObject().getKind() + "/" + e.getInvolvedObject().getName())));
         events.addEventHandler(handler(Event.class, this::jobNameOfEvent, e -> {
@@ -119,6 +122,7 @@ public class JobCache {
         cronJobs = client.batch().v1().cronjobs().inNamespace(namespace)
                 .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)
                 .runnableInformer(0);
+        cronJobs.itemStore(SlimStore.withoutManagedFields());
         cronJobs.addIndexers(Map.of(
                 DEFINITIONS_BY_ID, c -> Optional.ofNullable(c.getMetadata().getLabels().get(Labels.JOB_DEFINITION_ID))
                         .map(List::of).orElse(List.of()),

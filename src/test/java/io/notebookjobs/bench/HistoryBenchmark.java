@@ -41,6 +41,9 @@ class HistoryBenchmark extends ServiceTest {
     @Inject
     JobManifests manifests;
 
+    @Inject
+    io.notebookjobs.kube.JobCache cache;
+
     @Test
     void historyWithManyJobs() {
         int n = Integer.getInteger("benchmark.jobs", 5000);
@@ -77,6 +80,18 @@ class HistoryBenchmark extends ServiceTest {
         report("GET /scheduler/jobs?status=COMPLETED&sort_by=name", filtered);
         report("GET /scheduler/jobs/{id}", get);
         report("GET /scheduler/jobs/count", count);
+
+        // What the service's cache holds per job, as JSON (the heap it takes grows with it; the
+        // heap figure above also counts the mock API server's copies in this JVM).
+        var json = k8s().getKubernetesSerialization();
+        List<Job> cached = cache.all();
+        double jobBytes = cached.stream().mapToInt(j -> json.asJson(j).length()).average().orElse(0);
+        double podBytes = cached.stream().flatMap(j -> cache.observe(j).pods().stream())
+                .mapToInt(p -> json.asJson(p).length()).average().orElse(0);
+        double apiJobBytes = json.asJson(k8s().batch().v1().jobs().inNamespace(NAMESPACE)
+                .withName(cached.get(0).getMetadata().getName()).get()).length();
+        System.out.printf("  cached per job: Job %.0f bytes of JSON (the API server's: %.0f), its pod %.0f bytes%n",
+                jobBytes, apiJobBytes, podBytes);
     }
 
     private static double[] time(int rounds, Runnable request) {
