@@ -1,7 +1,6 @@
 package io.notebookjobs.jobs;
 
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -19,7 +18,6 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.notebookjobs.kube.JobCache;
 import io.notebookjobs.kube.JobQuiescence;
 import io.notebookjobs.kube.KueueJobs;
-import io.notebookjobs.kube.KueueWorkload;
 import io.notebookjobs.kube.JobWriter;
 import io.notebookjobs.kube.Labels;
 import io.notebookjobs.kube.Leader;
@@ -110,10 +108,7 @@ public class JobDeleter {
             if (KueueJobs.isQueued(job)) {
                 // Kueue suspends it (and the Job controller stops its pods) once its Workload is
                 // inactive; deleting pods first would only make the Job controller replace them.
-                Optional<KueueWorkload> workload = cache.workloadOf(job);
-                if (KueueJobs.mustDeactivate(job, workload)) {
-                    writer.deactivateWorkload(workload.get());
-                }
+                writer.deactivateWorkloadIfEnded(job, cache.workloadOf(job));
                 if (!JobQuiescence.noPodCanRun(job)) {
                     podsAsked.add(jobName);
                     return;

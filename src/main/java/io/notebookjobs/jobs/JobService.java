@@ -316,7 +316,7 @@ public class JobService {
             // Kueue suspends it once its Workload is inactive, and the Job controller then stops
             // the pods with their grace period; deleting them here would only make the Job
             // controller start new ones first. A Workload not made yet: the leader sees to it.
-            cache.workloadOf(view.job()).ifPresent(writer::deactivateWorkload);
+            writer.deactivateWorkloadIfEnded(patched, cache.workloadOf(view.job()));
         } else {
             // Pods get their normal grace period, so the executor can upload what it has.
             writer.deletePods(cache.activePods(name), 30);

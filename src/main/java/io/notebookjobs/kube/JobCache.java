@@ -155,9 +155,10 @@ public class JobCache {
             informers.add(workloads);
         }
         for (SharedIndexInformer<?> informer : informers) {
+            String what = informer == workloads ? "Kueue Workloads (are Kueue's CRDs installed?)"
+                    : informer.getApiTypeClass().getSimpleName();
             informer.exceptionHandler((started, error) -> {
-                LOG.warnf("Watch of %s failed (%s); retrying", informer.getApiTypeClass().getSimpleName(),
-                        error.getMessage());
+                LOG.warnf("Watch of %s failed (%s); retrying", what, error.getMessage());
                 return true;
             });
         }

@@ -24,8 +24,14 @@ public final class JobQuiescence {
         if (status == null) {
             return false; // the controller has not looked at it yet
         }
-        boolean ended = isTrue(status, "Complete") || isTrue(status, "Failed") || isTrue(status, "Suspended");
+        boolean ended = finished(job) || isTrue(status, "Suspended");
         return ended && count(status.getActive()) == 0 && count(status.getTerminating()) == 0;
+    }
+
+    /** The Job controller has concluded: condition Complete or Failed. */
+    public static boolean finished(Job job) {
+        JobStatus status = job.getStatus();
+        return status != null && (isTrue(status, "Complete") || isTrue(status, "Failed"));
     }
 
     private static boolean isTrue(JobStatus status, String type) {

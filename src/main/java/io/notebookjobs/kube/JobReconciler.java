@@ -180,8 +180,7 @@ public class JobReconciler {
     /** A job that Kueue admits, once stopped, failed or deleted by the service, must not be admitted again. */
     private void deactivateIfEnded(Job job) {
         Optional<KueueWorkload> workload = cache.workloadOf(job);
-        if (KueueJobs.mustDeactivate(job, workload)) {
-            writer.deactivateWorkload(workload.get());
+        if (writer.deactivateWorkloadIfEnded(job, workload)) {
             LOG.infof("Job %s: its Kueue Workload %s deactivated", JobCache.jobId(job), workload.get().name());
         }
     }

@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -254,6 +255,18 @@ public class JobWriter {
                 throw e;
             }
         }
+    }
+
+    /**
+     * Deactivates the Job's Workload if the service is done with the job and Kueue could still
+     * (re)admit it ({@link KueueJobs#mustDeactivate}); says whether it did.
+     */
+    public boolean deactivateWorkloadIfEnded(Job job, Optional<KueueWorkload> workload) {
+        if (!KueueJobs.mustDeactivate(job, workload)) {
+            return false;
+        }
+        deactivateWorkload(workload.get());
+        return true;
     }
 
     /** Only the release from the CronJob, for a run suspended before the service did it in the same write. */

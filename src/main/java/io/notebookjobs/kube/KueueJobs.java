@@ -36,13 +36,7 @@ public final class KueueJobs {
         Map<String, String> annotations = job.getMetadata().getAnnotations();
         boolean ending = annotations != null && (annotations.containsKey(Labels.STOP_REQUESTED)
                 || annotations.containsKey(Labels.DELETE_REQUESTED) || annotations.containsKey(Labels.OUTCOME));
-        return ending && !finished(job);
-    }
-
-    private static boolean finished(Job job) {
-        return job.getStatus() != null && job.getStatus().getConditions() != null && job.getStatus().getConditions()
-                .stream().anyMatch(c -> ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))
-                        && "True".equals(c.getStatus()));
+        return ending && !JobQuiescence.finished(job);
     }
 
     public static Optional<String> queueName(Job job) {

@@ -596,7 +596,7 @@ public final class FakeJobController implements AutoCloseable {
         return Boolean.TRUE.equals(job.getSpec().getSuspend());
     }
 
-    private static boolean finished(Job job) {
+    static boolean finished(Job job) {
         return job.getStatus() != null && job.getStatus().getConditions() != null
                 && job.getStatus().getConditions().stream().anyMatch(c -> ("Complete".equals(c.getType())
                         || "Failed".equals(c.getType())) && "True".equals(c.getStatus()));

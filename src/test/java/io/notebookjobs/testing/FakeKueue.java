@@ -192,7 +192,7 @@ public final class FakeKueue implements AutoCloseable {
         if (workload.isEmpty()) {
             return;
         }
-        if (finished(job)) {
+        if (FakeJobController.finished(job)) {
             if (!hasCondition(workload.get(), "Finished", "True")) {
                 editStatus(name, status -> setCondition(status, "Finished", "True", "Succeeded", "Job finished"));
             }
@@ -312,11 +312,5 @@ public final class FakeKueue implements AutoCloseable {
     private static boolean hasCondition(GenericKubernetesResource workload, String type, String value) {
         return conditions(status(workload)).stream()
                 .anyMatch(c -> type.equals(c.get("type")) && value.equals(c.get("status")));
-    }
-
-    private static boolean finished(Job job) {
-        return job.getStatus() != null && job.getStatus().getConditions() != null && job.getStatus().getConditions()
-                .stream().anyMatch(c -> ("Complete".equals(c.getType()) || "Failed".equals(c.getType()))
-                        && "True".equals(c.getStatus()));
     }
 }
